@@ -1,0 +1,47 @@
+# The two commands: `make run` (portal on http://127.0.0.1:8000) and `make test` (the whole suite on
+# a throwaway PostgreSQL + Redis with a real Celery worker).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_CITIZENS ?= 20000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench-import bench-coverage clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@ $(VENV)/.installed-base
+
+run: $(VENV)/.installed-base
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_regions
+	$(BIN)/python manage.py seed_demo --citizens $(DEMO_CITIZENS)
+	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/serve.sh
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-import: $(VENV)/.installed-test
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/import_citizens.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from kudus_capil import api_urls
+from kudus_capil.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("schedules.urls")),
+]
+
+handler400 = "kudus_capil.errors.bad_request"
+handler403 = "kudus_capil.errors.permission_denied"
+handler404 = "kudus_capil.errors.page_not_found"
+handler500 = "kudus_capil.errors.server_error"
+
+admin.site.site_header = "kudus-capil"
+admin.site.site_title = "kudus-capil"

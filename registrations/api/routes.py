@@ -1,0 +1,11 @@
+"""The registrations app's part of /api/v1/."""
+
+from __future__ import annotations
+
+from registrations.api.views import RegionViewSet
+
+urlpatterns: list = []
+
+
+def register(router) -> None:
+    router.register("regions", RegionViewSet, basename="region")

@@ -1,0 +1,151 @@
+"""Regions of Kabupaten Kudus and the citizen registry."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registrations.nik import KKValidator, NIKValidator, mask_nik
+
+
+class Kabupaten(models.Model):
+    code = models.CharField(_("code"), max_length=5, primary_key=True)  # "33.19"
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("kabupaten")
+        verbose_name_plural = _("kabupaten")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Kecamatan(models.Model):
+    code = models.CharField(_("code"), max_length=8, primary_key=True)  # "33.19.01"
+    name = models.CharField(_("name"), max_length=100)
+    kabupaten = models.ForeignKey(Kabupaten, on_delete=models.PROTECT, related_name="kecamatan")
+
+    class Meta:
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def nik_prefix(self) -> str:
+        """The first six NIK digits of a NIK first issued here, e.g. "331901"."""
+        return self.code.replace(".", "")
+
+
+class Desa(models.Model):
+    class Kind(models.TextChoices):
+        DESA = "desa", _("desa")
+        KELURAHAN = "kelurahan", _("kelurahan")
+
+    code = models.CharField(_("code"), max_length=13, primary_key=True)  # "33.19.01.2001"
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="desa")
+
+    class Meta:
+        verbose_name = _("desa/kelurahan")
+        verbose_name_plural = _("desa/kelurahan")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Citizen(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "L", _("male")
+        FEMALE = "P", _("female")
+
+    class MaritalStatus(models.TextChoices):
+        BELUM_KAWIN = "belum_kawin", _("not married")
+        KAWIN = "kawin", _("married")
+        CERAI_HIDUP = "cerai_hidup", _("divorced")
+        CERAI_MATI = "cerai_mati", _("widowed")
+
+    nik = models.CharField(_("NIK"), max_length=16, unique=True, validators=[NIKValidator()])
+    kk = models.CharField(_("KK number"), max_length=16, validators=[KKValidator()])
+    full_name = models.CharField(_("full name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_place = models.CharField(_("birth place"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    marital_status = models.CharField(
+        _("marital status"), max_length=12, choices=MaritalStatus.choices, default=MaritalStatus.BELUM_KAWIN
+    )
+    desa = models.ForeignKey(Desa, on_delete=models.PROTECT, related_name="citizens", verbose_name=_("desa"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    school = models.CharField(_("school"), max_length=150, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    deceased = models.BooleanField(_("deceased"), default=False)
+    moved_out = models.BooleanField(_("moved out"), default=False)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    printed_at = models.DateTimeField(_("printed at"), null=True, blank=True)
+    ikd_activated_at = models.DateTimeField(_("IKD activated at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+        ordering = ["full_name", "id"]
+        indexes = [
+            # Coverage groups living residents by desa and birth date.
+            models.Index(
+                fields=["desa", "birth_date"],
+                name="reg_citizen_living_desa_bd",
+                condition=Q(deceased=False, moved_out=False),
+            ),
+            models.Index(fields=["full_name"], name="reg_citizen_name"),
+            models.Index(fields=["birth_date"], name="reg_citizen_birth_date"),
+            models.Index(fields=["recorded_at"], name="reg_citizen_recorded_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="reg_citizen_nik_16_digits"),
+            models.CheckConstraint(condition=Q(kk__regex=r"^[0-9]{16}$"), name="reg_citizen_kk_16_digits"),
+            models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="reg_citizen_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(marital_status__in=["belum_kawin", "kawin", "cerai_hidup", "cerai_mati"]),
+                name="reg_citizen_marital_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.masked_nik})"
+
+    @property
+    def masked_nik(self) -> str:
+        return mask_nik(self.nik)
+
+    @property
+    def ever_married(self) -> bool:
+        return self.marital_status != self.MaritalStatus.BELUM_KAWIN
+
+    @property
+    def is_living_resident(self) -> bool:
+        return not self.deceased and not self.moved_out
+
+
+class StaffAssignment(models.Model):
+    """The kecamatan a staff user works in. Operators and field staff see only these."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_assignment"
+    )
+    kecamatan = models.ManyToManyField(Kecamatan, blank=True, related_name="staff_assignments")
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+
+
+def home(request):
+    return render(request, "schedules/home.html")

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Serve the portal for `make run`. With REDIS_URL set, a Celery worker with beat runs beside it
+# (without it, tasks run eagerly in the web process and nothing else is needed).
+set -eu
+: "${BIN:=.venv/bin}" "${HOST:=127.0.0.1}" "${PORT:=8000}"
+worker_pid=""
+if [ -n "${REDIS_URL:-}" ]; then
+  "$BIN/celery" -A kudus_capil worker --beat --loglevel INFO --concurrency 2 &
+  worker_pid=$!
+  trap 'kill "$worker_pid" 2>/dev/null || true' EXIT INT TERM
+fi
+echo
+echo "  kudus-capil on http://$HOST:$PORT/  (dashboard: /dashboard/, API docs: /api/docs/)"
+echo "  Demo staff login: ${DEMO_STAFF_USERNAME:-demo} / ${DEMO_STAFF_PASSWORD:-kudus-demo-2024}"
+echo
+if [ "${DJANGO_DEBUG:-1}" = "0" ]; then
+  "$BIN/python" manage.py collectstatic --noinput >/dev/null
+  exec "$BIN/gunicorn" kudus_capil.wsgi --bind "$HOST:$PORT" --workers 3 --access-logfile -
+fi
+exec "$BIN/python" manage.py runserver "$HOST:$PORT"

@@ -1,0 +1,51 @@
+"""Factories for every app's models. Valid NIKs are built from the birth date and sex."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from registrations.models import Citizen, Desa
+from registrations.nik import encode_nik
+
+
+def desa(code: str = "33.19.01.2001") -> Desa:
+    return Desa.objects.get(code=code)
+
+
+class CitizenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citizen
+
+    class Params:
+        area6 = "331901"
+
+    sex = "L"
+    birth_date = dt.date(2000, 5, 17)
+    nik = factory.LazyAttributeSequence(
+        lambda o, n: encode_nik(area6=o.area6, birth_date=o.birth_date, sex=o.sex, serial=(n % 9999) + 1)
+    )
+    kk = factory.Sequence(lambda n: f"331901010120{(n % 9999) + 1:04d}")
+    full_name = factory.Sequence(lambda n: f"Warga {n}")
+    birth_place = "Kudus"
+    marital_status = Citizen.MaritalStatus.BELUM_KAWIN
+    desa = factory.LazyFunction(lambda: Desa.objects.get(code="33.19.01.2001"))
+    address = "RT 01 RW 01"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "test-password-123")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
