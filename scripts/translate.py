@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Fill the Indonesian catalogue from locale/id/translations.json and compile it.
+"""Fill the Indonesian catalogue from locale/id/translations/*.json and compile it.
 
     python manage.py makemessages -l id --ignore=.venv --ignore=tests --ignore=bench
     python scripts/translate.py          # reports msgids still untranslated, writes django.mo
 
-The JSON maps English msgid → Indonesian msgstr (plural entries map to a list). Keeping the
-translations in one reviewed file lets makemessages regenerate the .po freely. The compiled .mo is
+Each locale/id/translations/*.json (one per part of the portal) maps English msgid → Indonesian
+msgstr (plural entries map to a list). Keeping the translations in reviewed JSON files lets
+makemessages regenerate the .po freely. The compiled .mo is
 committed, so running the portal needs no gettext tools.
 """
 
@@ -19,11 +20,13 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "id" / "LC_MESSAGES" / "django.po"
-TRANSLATIONS = ROOT / "locale" / "id" / "translations.json"
+TRANSLATIONS = ROOT / "locale" / "id" / "translations"
 
 
 def main() -> int:
-    catalogue = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    catalogue: dict = {}
+    for path in sorted(TRANSLATIONS.glob("*.json")):
+        catalogue.update(json.loads(path.read_text(encoding="utf-8")))
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
