@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kudus_capil.audit.AuditTrailMiddleware",
 ]
 
 ROOT_URLCONF = "kudus_capil.urls"
@@ -147,6 +148,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 # --- I18N ------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "id")

@@ -98,6 +98,10 @@ class Citizen(models.Model):
         verbose_name = _("citizen")
         verbose_name_plural = _("citizens")
         ordering = ["full_name", "id"]
+        permissions = [
+            ("view_full_nik", _("Can see full NIK, KK, birth date and contact details")),
+            ("export_citizens", _("Can export citizen lists")),
+        ]
         indexes = [
             # Coverage groups living residents by desa and birth date.
             models.Index(
