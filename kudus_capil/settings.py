@@ -223,7 +223,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "kudus_capil.permissions.IsStaff",
+        "kudus_capil.permissions.ReadOnlyForViewers",
+    ],
     "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -242,6 +245,7 @@ REST_FRAMEWORK = {
         "booking_anon": env_str("THROTTLE_BOOKING_ANON", "10/min"),
         "booking_user": env_str("THROTTLE_BOOKING_USER", "600/min"),
         "lookup_anon": env_str("THROTTLE_LOOKUP_ANON", "30/min"),
+        "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

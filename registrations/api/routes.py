@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registrations.api.citizens import CitizenViewSet
 from registrations.api.views import RegionViewSet
 
 urlpatterns: list = []
@@ -9,3 +10,4 @@ urlpatterns: list = []
 
 def register(router) -> None:
     router.register("regions", RegionViewSet, basename="region")
+    router.register("citizens", CitizenViewSet, basename="citizen")
