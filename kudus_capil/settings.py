@@ -304,6 +304,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=2, minute=10),
         "options": {"expires": 3600},
     },
+    # Low blank stock: hourly at :05, so supervisors learn within the hour that a location will run
+    # dry (balance below its threshold or too few days of cover); expires before the next run.
+    "blanks-check-stock-alerts": {
+        "task": "blanks.tasks.check_stock_alerts",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
 }
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
 # After a failed publication, commit-time relays skip the broker for this long (the sweeper retries),
