@@ -64,6 +64,7 @@ def stock_location_create(
     kecamatan=None,
     low_stock_threshold: int = 0,
     min_days_of_cover: int = 3,
+    active: bool = True,
 ) -> StockLocation:
     """A new stock location with its balance row at 0."""
     location = StockLocation.objects.create(
@@ -73,6 +74,7 @@ def stock_location_create(
         kecamatan=kecamatan,
         low_stock_threshold=low_stock_threshold,
         min_days_of_cover=min_days_of_cover,
+        active=active,
     )
     StockBalance.objects.create(location=location, balance=0)
     return location

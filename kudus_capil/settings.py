@@ -256,6 +256,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `kind` or a status: give each choice set one stable schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "DesaKindEnum": "registrations.models.Desa.Kind",
+        "ServiceRequestStatusEnum": "registrations.models.ServiceRequest.Status",
+        "StockLocationKindEnum": "blanks.models.StockLocation.Kind",
+        "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
+        "PostableMovementKindEnum": "blanks.api.views.POSTABLE_KINDS",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------
