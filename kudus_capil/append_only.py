@@ -22,7 +22,8 @@ def forbid_changes(table: str):
                         USING ERRCODE = 'restrict_violation';
                 END
                 $$ LANGUAGE plpgsql
-                """
+                """,
+                params=None,  # no client-side interpolation: the body contains `%`
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
