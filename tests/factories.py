@@ -56,11 +56,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def staff_user(*roles: str, kecamatan: tuple[str, ...] = (), **fields):
     """A staff user in the given role groups, assigned to the given kecamatan codes."""
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from registrations.models import StaffAssignment
-
-    from django.contrib.auth import get_user_model
 
     # No password (API tests authenticate directly): hashing one costs ~0.5 s per user.
     fields.setdefault("username", f"staff-{get_user_model().objects.count() + 1}-{'-'.join(roles) or 'none'}")
