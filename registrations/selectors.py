@@ -6,14 +6,14 @@ import datetime as dt
 
 import django_filters
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registrations.access import scope_queryset
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
-from registrations.models import Citizen, Desa, Kecamatan
+from registrations.models import Citizen, Desa, Kecamatan, ServiceRequest, ServiceRequestEvent
 
 
 def can_see_full_personal_data(user) -> bool:
@@ -99,3 +99,22 @@ class CitizenFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(pemula_q()) if value else queryset.exclude(pemula_q())
+
+
+# --- Service requests ------------------------------------------------------------------------
+
+
+def service_requests_visible_to(user) -> QuerySet[ServiceRequest]:
+    """Requests of citizens in the user's kecamatan (all for admin/supervisor/viewer), with what a
+    list or detail shows: citizen, desa, location, staff and the event log (no N+1)."""
+    queryset = ServiceRequest.objects.select_related(
+        "citizen__desa__kecamatan", "location", "served_by", "submitted_by"
+    ).prefetch_related(
+        Prefetch("events", queryset=ServiceRequestEvent.objects.select_related("actor").order_by("at", "id"))
+    )
+    return scope_queryset(queryset, user, "citizen__desa__kecamatan")
+
+
+def citizen_by_nik_visible_to(user, nik: str) -> Citizen | None:
+    """The citizen with this NIK if the user may see them, else None (out of scope looks the same)."""
+    return citizens_visible_to(user).filter(nik=nik).first()
