@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "kudus_capil",
     "registrations",
     "schedules",
     "blanks",
@@ -292,13 +294,34 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
 }
+# Fail fast when Redis is down instead of retrying for ~20 s inside a caller (the outbox retries).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_RESULT_EXPIRES = dt.timedelta(days=1)
 # Periodic schedules: one place. Apps add their entries below as they grow; each says when and why.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Publish outbox messages that could not be relayed at commit time (broker was down): every
+    # 30 s, expiring before the next run so a backlog of sweeps never piles up.
+    "relay-outbox": {"task": "kudus_capil.tasks.relay_outbox", "schedule": 30.0, "options": {"expires": 25}},
+    # Forget relayed outbox messages after a week, once a night.
+    "purge-outbox": {
+        "task": "kudus_capil.tasks.purge_outbox",
+        "schedule": crontab(hour=2, minute=10),
+        "options": {"expires": 3600},
+    },
+}
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
+# After a failed publication, commit-time relays skip the broker for this long (the sweeper retries),
+# so an outage costs one short timeout, not one per request.
+OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 30)
 
 # Schedules: remind booked citizens the day before, and close sessions that have ended. Both sweeps
 # only publish one idempotent task per appointment/session through the outbox, so an overlapping or

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from kudus_capil.outbox import outbox_purge, outbox_relay
+
+
+@shared_task(name="kudus_capil.tasks.relay_outbox", ignore_result=True)
+def relay_outbox() -> int:
+    """Publish outbox messages left pending (broker outage, crash between commit and relay)."""
+    return outbox_relay()
+
+
+@shared_task(name="kudus_capil.tasks.purge_outbox", ignore_result=True)
+def purge_outbox() -> int:
+    return outbox_purge()
