@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 
+from kudus_capil.outbox import outbox_enqueue
 from registrations.models import Citizen
 from schedules.codes import new_code, new_manage_token, token_hash
 from schedules.exceptions import (
@@ -31,7 +32,6 @@ from schedules.exceptions import (
     SlotUnavailableError,
 )
 from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
-from schedules.publish import outbox_enqueue
 from schedules.services.eligibility import booking_eligibility_check
 from schedules.services.events import appointment_transition, event_log, is_staff_actor
 from schedules.services.notifications import appointment_message_send

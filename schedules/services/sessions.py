@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kudus_capil.outbox import outbox_enqueue
 from registrations.models import Kecamatan
 from schedules.exceptions import InvalidSessionError
 from schedules.models import (
@@ -31,7 +32,6 @@ from schedules.models import (
     Slot,
     local_tz,
 )
-from schedules.publish import outbox_enqueue
 from schedules.services.events import appointment_transition, event_log
 
 MAX_SERIES_DAYS = 366
