@@ -259,9 +259,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One schema name per choice set shared by several serializers.
+    # Several models have a `kind` or a status: give each choice set one stable schema name.
     "ENUM_NAME_OVERRIDES": {
         "DesaKindEnum": "registrations.models.Desa.Kind",
+        "ServiceRequestStatusEnum": "registrations.models.ServiceRequest.Status",
+        "StockLocationKindEnum": "blanks.models.StockLocation.Kind",
+        "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
+        "PostableMovementKindEnum": "blanks.api.views.POSTABLE_KINDS",
         "ServiceEnum": "schedules.models.Service",
         "ReasonEnum": "schedules.models.Reason",
         "SessionKindEnum": "schedules.models.SessionKind",
@@ -316,6 +320,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "kudus_capil.tasks.purge_outbox",
         "schedule": crontab(hour=2, minute=10),
         "options": {"expires": 3600},
+    },
+    # Low blank stock: hourly at :05, so supervisors learn within the hour that a location will run
+    # dry (balance below its threshold or too few days of cover); expires before the next run.
+    "blanks-check-stock-alerts": {
+        "task": "blanks.tasks.check_stock_alerts",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
     },
 }
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)

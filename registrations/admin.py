@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from registrations.models import Citizen, Desa, Kabupaten, Kecamatan, StaffAssignment
+from kudus_capil.exceptions import ApplicationError
+from registrations.access import scope_queryset
+from registrations.models import (
+    Citizen,
+    Desa,
+    Kabupaten,
+    Kecamatan,
+    ServiceRequest,
+    ServiceRequestEvent,
+    StaffAssignment,
+)
+from registrations.services.service_requests import (
+    service_request_cancel,
+    service_request_complete,
+    service_request_start,
+)
 
 
 @admin.register(Kabupaten)
@@ -36,3 +52,120 @@ class CitizenAdmin(admin.ModelAdmin):
 class StaffAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user"]
     filter_horizontal = ["kecamatan"]
+
+
+class ServiceRequestEventInline(admin.TabularInline):
+    """The audit trail of a request: read-only, append-only."""
+
+    model = ServiceRequestEvent
+    fields = ["at", "from_status", "to_status", "actor", "reason", "detail"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _run_on_selected(modeladmin, request, queryset, service, done_message, **kwargs) -> None:
+    done = 0
+    for service_request in queryset:
+        try:
+            service(service_request=service_request, actor=request.user, **kwargs)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"#{service_request.pk}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    """Requests are created and moved through their states by the services only (the API, the
+    check-in desk and the actions here); admin shows them with their event log."""
+
+    list_display = ["id", "citizen", "service", "reason", "channel", "status", "location", "submitted_at"]
+    list_filter = ["status", "service", "channel", "reason", "citizen__desa__kecamatan"]
+    search_fields = ["=citizen__nik", "citizen__full_name"]
+    list_select_related = ["citizen", "location"]
+    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+    inlines = [ServiceRequestEventInline]
+    fields = [
+        "citizen",
+        "service",
+        "reason",
+        "channel",
+        "status",
+        "status_reason",
+        "location",
+        "submitted_at",
+        "submitted_by",
+        "started_at",
+        "served_by",
+        "completed_at",
+        "closed_at",
+        "notes",
+    ]
+    readonly_fields = [f for f in fields if f != "notes"]
+    actions = ["start_selected", "complete_selected", "cancel_selected"]
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, "citizen__desa__kecamatan")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Start serving the selected requests"), permissions=["change"])
+    def start_selected(self, request, queryset):
+        _run_on_selected(self, request, queryset, service_request_start, _("%(count)d request(s) started."))
+
+    @admin.action(description=_("Complete the selected requests"), permissions=["change"])
+    def complete_selected(self, request, queryset):
+        _run_on_selected(
+            self, request, queryset, service_request_complete, _("%(count)d request(s) completed.")
+        )
+
+    @admin.action(description=_("Cancel the selected requests"), permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        _run_on_selected(
+            self,
+            request,
+            queryset,
+            service_request_cancel,
+            _("%(count)d request(s) cancelled."),
+            reason=str(_("Cancelled in the admin.")),
+        )
+
+
+@admin.register(ServiceRequestEvent)
+class ServiceRequestEventAdmin(admin.ModelAdmin):
+    """The whole audit log, read-only."""
+
+    list_display = ["at", "service_request", "from_status", "to_status", "actor", "reason"]
+    list_filter = ["to_status", "from_status"]
+    list_select_related = ["service_request", "actor"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    raw_id_fields = ["service_request"]
+
+    def get_queryset(self, request):
+        return scope_queryset(
+            super().get_queryset(request), request.user, "service_request__citizen__desa__kecamatan"
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -149,3 +149,156 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ServiceRequest(models.Model):
+    """A citizen's request for one card service, moved through its states by
+    `registrations.services.service_requests` only (every change is a `ServiceRequestEvent`)."""
+
+    class Service(models.TextChoices):
+        RECORDING = "recording", _("recording")
+        PRINTING = "printing", _("printing")
+        IKD_ACTIVATION = "ikd_activation", _("IKD activation")
+
+    class Reason(models.TextChoices):
+        NEW = "new", _("new")
+        DAMAGED = "damaged", _("damaged")
+        LOST = "lost", _("lost")
+        DATA_CHANGE = "data_change", _("data change")
+
+    class Channel(models.TextChoices):
+        OFFICE = "office", _("main office")
+        KECAMATAN = "kecamatan", _("kecamatan office")
+        CFD = "cfd", _("car-free day")
+        SCHOOL = "school", _("school")
+        ONLINE = "online", _("online")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        REJECTED = "rejected", _("rejected")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS)
+
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("citizen")
+    )
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.NEW)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, help_text=_("When it was cancelled or rejected.")
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="served_requests",
+        verbose_name=_("served by"),
+    )
+    location = models.ForeignKey(
+        "blanks.StockLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_requests",
+        verbose_name=_("serving location"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status_reason = models.TextField(_("status reason"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["service", "status", "submitted_at"], name="reg_sr_service_status_at"),
+            models.Index(fields=["submitted_at"], name="reg_sr_submitted_at"),
+        ]
+        constraints = [
+            # One open request per citizen and service: the database decides under a race.
+            models.UniqueConstraint(
+                fields=["citizen", "service"],
+                condition=Q(status__in=["submitted", "in_progress"]),
+                name="registrations_one_open_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(service__in=["recording", "printing", "ikd_activation"]),
+                name="reg_sr_service_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=["new", "damaged", "lost", "data_change"]), name="reg_sr_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["office", "kecamatan", "cfd", "school", "online"]),
+                name="reg_sr_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "in_progress", "completed", "cancelled", "rejected"]),
+                name="reg_sr_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                name="reg_sr_completed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["cancelled", "rejected"]) | Q(closed_at__isnull=False),
+                name="reg_sr_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_service_display()} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ServiceRequestEvent(models.Model):
+    """One transition of a service request: who, when, from, to, why. Append-only."""
+
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("service request")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=ServiceRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=ServiceRequest.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("service request event")
+        verbose_name_plural = _("service request events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.service_request_id}: {self.from_status or '-'} → {self.to_status}"

@@ -95,3 +95,58 @@ def citizen_aged(years: int, *, on: dt.date, days_after_birthday: int = 0, **kwa
     birth_date = birthday.replace(year=birthday.year - years)
     assert anniversary(birth_date, years) == birthday
     return CitizenFactory(birth_date=birth_date, **kwargs)
+
+
+# --- Service requests and blank stock (issue #3) ---------------------------------------------
+
+
+def staff_user(*roles: str, kecamatan: tuple[str, ...] = (), **fields):
+    """A staff user in the given role groups, assigned to the given kecamatan codes."""
+    from django.contrib.auth.models import Group
+
+    from registrations.models import StaffAssignment
+
+    user = UserFactory(**fields)
+    for role in roles:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if kecamatan:
+        assignment, _ = StaffAssignment.objects.get_or_create(user=user)
+        assignment.kecamatan.set(kecamatan)
+    return user
+
+
+class StockLocationFactory(factory.django.DjangoModelFactory):
+    """A stock location with its balance row (created through the service)."""
+
+    class Meta:
+        model = "blanks.StockLocation"
+
+    code = factory.Sequence(lambda n: f"LOC-{n}")
+    name = factory.Sequence(lambda n: f"Lokasi {n}")
+    kind = "kecamatan_office"
+    kecamatan = None
+    low_stock_threshold = 0
+    min_days_of_cover = 3
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from blanks.services import stock_location_create
+
+        return stock_location_create(**kwargs)
+
+
+def stocked_location(quantity: int, **fields):
+    """A location holding `quantity` blanks (one receipt)."""
+    from blanks.services import blank_receive
+
+    location = StockLocationFactory(**fields)
+    if quantity:
+        blank_receive(location=location, quantity=quantity, reference=f"INIT-{location.code}")
+    return location
+
+
+def printable_citizen(**fields) -> Citizen:
+    """An adult with a completed recording and no printed card: may ask for printing."""
+    fields.setdefault("birth_date", dt.date(2000, 5, 17))
+    fields.setdefault("recorded_at", dt.datetime(2020, 1, 6, 2, 0, tzinfo=dt.UTC))
+    return CitizenFactory(**fields)

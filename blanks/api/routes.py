@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from blanks.api.views import StockLocationViewSet, StockMovementViewSet
+
 urlpatterns: list = []
 
 
 def register(router) -> None:
-    pass
+    router.register("blanks/locations", StockLocationViewSet, basename="blank-location")
+    router.register("blanks/movements", StockMovementViewSet, basename="blank-movement")

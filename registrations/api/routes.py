@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registrations.api.service_requests import ServiceRequestViewSet
 from registrations.api.views import RegionViewSet
 
 urlpatterns: list = []
@@ -9,3 +10,4 @@ urlpatterns: list = []
 
 def register(router) -> None:
     router.register("regions", RegionViewSet, basename="region")
+    router.register("service-requests", ServiceRequestViewSet, basename="service-request")

@@ -39,4 +39,8 @@ class Command(BaseCommand):
 
     def _seed_other_apps(self) -> list[str]:
         """Each app's demo data, in dependency order (sessions need regions, stock needs locations)."""
-        return []
+        from blanks.demo import blanks_demo_seed
+
+        lines = []
+        lines.append(blanks_demo_seed())
+        return lines

@@ -1,0 +1,37 @@
+"""Domain errors of the registrations app (stable codes; messages are translated)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from kudus_capil.exceptions import ApplicationError, ConflictError
+
+
+class NotEligibleError(ApplicationError):
+    """The citizen may not have this service (age, state, an earlier milestone)."""
+
+    code = "not_eligible"
+    status_code = 400
+    default_message = _("The citizen is not eligible for this service.")
+
+
+class AlreadyOpenError(ConflictError):
+    code = "already_open"
+    default_message = _("The citizen already has an open request for this service.")
+
+
+class IllegalTransitionError(ConflictError):
+    code = "illegal_transition"
+    default_message = _("This change of status is not allowed.")
+
+
+class ReasonRequiredError(ApplicationError):
+    code = "reason_required"
+    status_code = 400
+    default_message = _("A reason is required.")
+
+
+class LocationRequiredError(ApplicationError):
+    code = "location_required"
+    status_code = 400
+    default_message = _("Printing needs the stock location that serves it.")
