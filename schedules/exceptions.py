@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kudus_capil.exceptions import ApplicationError, ConflictError
 
+# Booking applies the service requests' eligibility rules, so it raises their error (`not_eligible`).
+from registrations.exceptions import NotEligibleError  # noqa: F401
+
 
 class SlotFullError(ConflictError):
     code = "slot_full"
@@ -28,11 +31,6 @@ class IdentityMismatchError(ApplicationError):
         "We could not verify this NIK and birth date. Check both against your family card (KK); if they "
         "are correct, please visit the Disdukcapil office."
     )
-
-
-class NotEligibleError(ApplicationError):
-    code = "not_eligible"
-    default_message = _("You are not eligible for this service on the date of the session.")
 
 
 class ServiceNotOfferedError(ApplicationError):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registrations.nik import validate_nik
-from schedules.models import Reason, Service, Slot
+from schedules.models import PUBLIC_REASON_LABELS, PUBLIC_SERVICE_LABELS, Reason, Slot
 
 PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
 MARKUP_RE = re.compile(r"[<>]")
@@ -61,8 +61,10 @@ class BookingForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
     )
-    service = forms.ChoiceField(label=_("Service"), choices=Service.choices)
-    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices, initial=Reason.NEW)
+    service = forms.ChoiceField(label=_("Service"), choices=list(PUBLIC_SERVICE_LABELS.items()))
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=list(PUBLIC_REASON_LABELS.items()), initial=Reason.NEW
+    )
     slot = SlotChoiceField(
         label=_("Session and time"),
         queryset=Slot.objects.none(),
@@ -134,7 +136,7 @@ class RescheduleForm(forms.Form):
 
 class SessionFilterForm(forms.Form):
     service = forms.ChoiceField(
-        label=_("Service"), required=False, choices=[("", _("All services")), *Service.choices]
+        label=_("Service"), required=False, choices=[("", _("All services")), *PUBLIC_SERVICE_LABELS.items()]
     )
     kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)

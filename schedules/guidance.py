@@ -15,7 +15,7 @@ _BY_REASON = {
 _BY_SERVICE = {
     Service.RECORDING: _("Come in person: a photo, fingerprints, iris scan and signature are taken."),
     Service.PRINTING: _("Come in person to collect and sign for your card."),
-    Service.IKD: _(
+    Service.IKD_ACTIVATION: _(
         "A smartphone with the IKD app installed, an active e-mail address and phone number, and your e-KTP."
     ),
 }

@@ -15,18 +15,29 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from registrations.models import ServiceRequest
 
-class Service(models.TextChoices):
-    RECORDING = "recording", _("e-KTP recording")
-    PRINTING = "printing", _("e-KTP printing")
-    IKD = "ikd", _("IKD activation")
+# The services and reasons are the service requests' own choice sets: an appointment opens a
+# ServiceRequest with the same values. Citizen-facing wording lives in PUBLIC_SERVICE_LABELS.
+Service = ServiceRequest.Service
+Reason = ServiceRequest.Reason
 
-
-class Reason(models.TextChoices):
-    NEW = "new", _("new card")
-    DAMAGED = "damaged", _("damaged card")
-    LOST = "lost", _("lost card")
-    DATA_CHANGE = "data_change", _("change of data")
+PUBLIC_SERVICE_LABELS = {
+    Service.RECORDING: _("e-KTP recording"),
+    Service.PRINTING: _("e-KTP printing"),
+    Service.IKD_ACTIVATION: _("IKD activation (digital ID)"),
+}
+PUBLIC_REASON_LABELS = {
+    Reason.NEW: _("first card"),
+    Reason.DAMAGED: _("damaged card"),
+    Reason.LOST: _("lost card"),
+    Reason.DATA_CHANGE: _("change of data"),
+}
+SERVICE_FLAGS = {
+    Service.RECORDING: "offers_recording",
+    Service.PRINTING: "offers_printing",
+    Service.IKD_ACTIVATION: "offers_ikd",
+}
 
 
 def local_tz() -> dt.tzinfo:
@@ -84,18 +95,13 @@ class SessionFields(models.Model):
 
     @property
     def services(self) -> list[str]:
-        flags = (
-            (Service.RECORDING, self.offers_recording),
-            (Service.PRINTING, self.offers_printing),
-            (Service.IKD, self.offers_ikd),
-        )
-        return [str(service) for service, offered in flags if offered]
+        return [str(service) for service, flag in SERVICE_FLAGS.items() if getattr(self, flag)]
 
     def offers(self, service: str) -> bool:
         return service in self.services
 
     def get_services_display(self) -> list[str]:
-        return [str(Service(service).label) for service in self.services]
+        return [str(PUBLIC_SERVICE_LABELS[service]) for service in self.services]
 
 
 def _session_constraints(prefix: str) -> list:
@@ -260,9 +266,18 @@ class Appointment(models.Model):
     slot = models.ForeignKey(
         Slot, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("slot")
     )
-    service = models.CharField(_("service"), max_length=10, choices=Service.choices)
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # The citizen's service request, opened at check-in (see services.queue).
+    service_request = models.OneToOneField(
+        "registrations.ServiceRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment",
+        verbose_name=_("service request"),
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), max_length=254, blank=True)
     # The language the citizen booked in: reminders and notices are written in it.
@@ -312,6 +327,14 @@ class Appointment(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def service_label(self) -> str:
+        return str(PUBLIC_SERVICE_LABELS.get(self.service, self.get_service_display()))
+
+    @property
+    def reason_label(self) -> str:
+        return str(PUBLIC_REASON_LABELS.get(self.reason, self.get_reason_display()))
+
 
 class QueueTicket(models.Model):
     """A queue number of one session: given at check-in (booked) or at the desk (walk-in)."""
@@ -327,7 +350,15 @@ class QueueTicket(models.Model):
         Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="ticket"
     )
     citizen = models.ForeignKey("registrations.Citizen", on_delete=models.PROTECT, related_name="+")
-    service = models.CharField(_("service"), max_length=10, choices=Service.choices)
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    service_request = models.ForeignKey(
+        "registrations.ServiceRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queue_tickets",
+        verbose_name=_("service request"),
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
     desk = models.PositiveSmallIntegerField(_("desk"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))

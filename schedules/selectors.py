@@ -11,13 +11,7 @@ from django.utils import timezone
 
 from registrations.access import scope_queryset
 from schedules.codes import normalize_code, token_matches
-from schedules.models import Appointment, OutreachSeries, OutreachSession, QueueTicket, Service, Slot
-
-SERVICE_FLAGS = {
-    Service.RECORDING: "offers_recording",
-    Service.PRINTING: "offers_printing",
-    Service.IKD: "offers_ikd",
-}
+from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 
 
 def booking_opens_before(now: dt.datetime) -> dt.datetime:

@@ -261,7 +261,7 @@ def calendar(request, code: str):
     event.add("dtstamp", timezone.now())
     event.add("dtstart", slot.local_start)
     event.add("dtend", slot.local_end)
-    event.add("summary", f"{appointment.get_service_display()} · Disdukcapil Kudus ({appointment.code})")
+    event.add("summary", f"{appointment.service_label} · Disdukcapil Kudus ({appointment.code})")
     location = ", ".join(part for part in (session.venue_name, session.venue_address) if part)
     event.add("location", location)
     if session.latitude is not None and session.longitude is not None:

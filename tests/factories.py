@@ -67,7 +67,7 @@ class OutreachSessionFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: _localdate() + dt.timedelta(days=3))
     start_time = dt.time(8, 0)
     end_time = dt.time(11, 0)
-    services = ("recording", "printing", "ikd")
+    services = ("recording", "printing", "ikd_activation")
     desks = 2
     slot_minutes = 15
     slot_capacity = None

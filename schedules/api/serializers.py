@@ -328,10 +328,21 @@ class RescheduleSerializer(TokenSerializer):
 class QueueTicketSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="appointment.code", default=None)
     session = serializers.IntegerField(source="session_id")
+    service_request = serializers.IntegerField(source="service_request_id", default=None)
 
     class Meta:
         model = QueueTicket
-        fields = ["number", "session", "code", "service", "status", "desk", "issued_at", "called_at"]
+        fields = [
+            "number",
+            "session",
+            "code",
+            "service",
+            "status",
+            "desk",
+            "issued_at",
+            "called_at",
+            "service_request",
+        ]
 
 
 class WalkInSerializer(serializers.Serializer):

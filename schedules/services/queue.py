@@ -2,6 +2,13 @@
 
 Queue numbers come from `OutreachSession.last_queue_number`, incremented under the session's row
 lock, so two desks checking people in at the same moment never hand out the same number.
+
+The citizen's ServiceRequest is opened at check-in (and at a walk-in's registration), not at
+booking: a booking that is cancelled, moved or never shows up leaves no request behind, the request
+counts from the day the citizen is actually there, and eligibility is re-checked on that day by the
+service-request rules. If the citizen already has an open request for the service (e.g. from an
+earlier visit), that one is linked instead of a second being opened. Calling a number to a desk
+starts its request (submitted → in_progress).
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from registrations.models import Citizen
+from registrations.exceptions import AlreadyOpenError
+from registrations.models import Citizen, ServiceRequest
+from registrations.services.service_requests import service_request_create, service_request_start
 from schedules.codes import normalize_code
 from schedules.exceptions import (
     IllegalTransitionError,
@@ -21,8 +30,44 @@ from schedules.exceptions import (
     WrongSessionDayError,
 )
 from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
-from schedules.services.eligibility import booking_eligibility_check
 from schedules.services.events import appointment_transition, event_log
+
+# Where a request opened at an outreach session was made, by the kind of session. "Other" outreach
+# (e.g. a village hall) is counted with the kecamatan offices.
+CHANNEL_OF_KIND = {
+    "cfd": ServiceRequest.Channel.CFD,
+    "kecamatan": ServiceRequest.Channel.KECAMATAN,
+    "school": ServiceRequest.Channel.SCHOOL,
+    "office": ServiceRequest.Channel.OFFICE,
+    "other": ServiceRequest.Channel.KECAMATAN,
+}
+
+
+def _open_service_request(
+    *,
+    citizen: Citizen,
+    service: str,
+    reason: str,
+    session: OutreachSession,
+    actor,
+    now: dt.datetime,
+    notes: str,
+) -> ServiceRequest:
+    """A new request for the citizen, or the one already open for this service."""
+    try:
+        return service_request_create(
+            citizen=citizen,
+            service=service,
+            reason=reason,
+            channel=CHANNEL_OF_KIND[session.kind],
+            actor=actor,
+            notes=notes,
+            now=now,
+        )
+    except AlreadyOpenError:
+        return ServiceRequest.objects.get(
+            citizen=citizen, service=service, status__in=ServiceRequest.OPEN_STATUSES
+        )
 
 
 def _next_number(session: OutreachSession) -> int:
@@ -136,6 +181,9 @@ def queue_call_next(
     ticket.desk = desk
     ticket.called_at = now
     ticket.save(update_fields=["status", "desk", "called_at"])
+    request = ticket.service_request
+    if request is not None and request.status == ServiceRequest.Status.SUBMITTED:
+        service_request_start(service_request=request, actor=actor, now=now)
     event_log(
         action=ScheduleEvent.Action.CALLED,
         session=session,

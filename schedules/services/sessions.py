@@ -121,7 +121,7 @@ def _clean_fields(
         "end_time": end_time,
         "offers_recording": Service.RECORDING in services,
         "offers_printing": Service.PRINTING in services,
-        "offers_ikd": Service.IKD in services,
+        "offers_ikd": Service.IKD_ACTIVATION in services,
         "desks": desks,
         "slot_minutes": slot_minutes,
         "slot_capacity": slot_capacity if slot_capacity is not None else default_slot_capacity(desks),

@@ -131,7 +131,7 @@ def test_every_sunday_car_free_day_series(regions):
         weekdays=[6],
         start_time=dt.time(6),
         end_time=dt.time(9),
-        services=["recording", "printing", "ikd"],
+        services=["recording", "printing", "ikd_activation"],
     )
     assert list(series.sessions.values_list("date", flat=True).order_by("date")) == [
         dt.date(2024, 2, 4),
