@@ -105,7 +105,19 @@ def appointment_check_in(
     if appointment.status != Appointment.Status.ACTIVE:
         raise IllegalTransitionError()
     _check_session_day(locked_session, now)
+    service_request = _open_service_request(
+        citizen=appointment.citizen,
+        service=appointment.service,
+        reason=appointment.reason,
+        session=locked_session,
+        actor=actor,
+        now=now,
+        notes=f"booking {appointment.code}",
+    )
     appointment.checked_in_at = now
+    if not Appointment.objects.filter(service_request=service_request).exists():
+        appointment.service_request = service_request  # one request, one booking (OneToOne)
+        appointment.save(update_fields=["service_request"])
     appointment_transition(
         appointment,
         to=Appointment.Status.CHECKED_IN,
@@ -119,6 +131,7 @@ def appointment_check_in(
         appointment=appointment,
         citizen=appointment.citizen,
         service=appointment.service,
+        service_request=service_request,
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -143,12 +156,22 @@ def walk_in_register(
     _check_session_day(session, now)
     if not session.offers(service):
         raise ServiceNotOfferedError()
-    booking_eligibility_check(citizen=citizen, service=service, reason=reason, on=session.date)
+    # Eligibility on the day: the service-request rules, applied when the request is opened.
+    service_request = _open_service_request(
+        citizen=citizen,
+        service=service,
+        reason=reason,
+        session=session,
+        actor=actor,
+        now=now,
+        notes="walk-in",
+    )
     ticket = QueueTicket.objects.create(
         session=session,
         number=_next_number(session),
         citizen=citizen,
         service=service,
+        service_request=service_request,
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
