@@ -19,7 +19,6 @@ from schedules.exceptions import (
     SlotUnavailableError,
 )
 from schedules.models import Appointment, ScheduleEvent, Slot
-from schedules.services.eligibility import CITIZEN_MESSAGES
 from schedules.services import (
     appointment_book,
     appointment_cancel,
@@ -28,6 +27,7 @@ from schedules.services import (
     session_cancel,
     slot_remove,
 )
+from schedules.services.eligibility import CITIZEN_MESSAGES
 from tests.factories import CitizenFactory, OutreachSessionFactory, UserFactory, citizen_aged
 
 WIB = dt.timezone(dt.timedelta(hours=7))
