@@ -206,7 +206,7 @@ def queue_call_next(
     ticket.save(update_fields=["status", "desk", "called_at"])
     request = ticket.service_request
     if request is not None and request.status == ServiceRequest.Status.SUBMITTED:
-        service_request_start(service_request=request, actor=actor, now=now)
+        ticket.service_request = service_request_start(service_request=request, actor=actor, now=now)
     event_log(
         action=ScheduleEvent.Action.CALLED,
         session=session,
