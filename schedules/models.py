@@ -240,7 +240,7 @@ class Slot(models.Model):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("booked")
+        ACTIVE = "active", _("confirmed")
         CANCELLED = "cancelled", _("cancelled")
         CHECKED_IN = "checked_in", _("checked in")
         NO_SHOW = "no_show", _("did not come")
