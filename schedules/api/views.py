@@ -20,7 +20,6 @@ from schedules import selectors, services
 from schedules.api import serializers as s
 from schedules.exceptions import NothingToCallError
 from schedules.models import OutreachSeries, OutreachSession, Slot
-from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
 
 SESSION_MANAGERS = frozenset({ADMIN, SUPERVISOR, OPERATOR})
@@ -175,7 +174,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         citizen = services.citizen_verify(
             nik=data.validated_data["nik"], birth_date=data.validated_data["birth_date"]
         )
-        ticket = walk_in_register(
+        ticket = services.walk_in_register(
             session=session,
             citizen=citizen,
             service=data.validated_data["service"],
@@ -194,7 +193,9 @@ class SessionViewSet(viewsets.GenericViewSet):
         session = self.get_object()
         data = s.CallNextSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = queue_call_next(session=session, desk=data.validated_data["desk"], actor=request.user)
+        ticket = services.queue_call_next(
+            session=session, desk=data.validated_data["desk"], actor=request.user
+        )
         if ticket is None:
             raise NothingToCallError()
         return Response(s.QueueTicketSerializer(ticket).data)
@@ -382,5 +383,5 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         appointment = selectors.appointment_for_staff(request.user, code)
         if appointment is None:
             raise Http404
-        ticket = appointment_check_in(code=appointment.code, actor=request.user)
+        ticket = services.appointment_check_in(code=appointment.code, actor=request.user)
         return Response(s.QueueTicketSerializer(ticket).data)

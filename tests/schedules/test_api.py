@@ -321,3 +321,20 @@ def test_the_schema_documents_the_booking_errors(api):
     create = schema["paths"]["/api/v1/appointments/"]["post"]
     assert {"201", "400", "409", "429"} <= set(create["responses"])
     assert "/api/v1/appointments/{code}/check-in/" in schema["paths"]
+
+
+def test_the_staff_appointment_list_query_count_is_flat(api, regions, day, django_assert_max_num_queries):
+    from schedules.services import appointment_book
+
+    session = OutreachSessionFactory(date=day, slot_capacity=5)
+    for index in range(8):
+        appointment_book(
+            slot=slot_of(session, index % 3),
+            citizen=citizen_aged(20, on=day, days_after_birthday=index),
+            service="recording",
+            reason="new",
+        )
+    api.force_authenticate(staff_user("admin"))
+    with django_assert_max_num_queries(8):
+        response = api.get("/api/v1/appointments/")
+    assert response.json()["count"] == 8
