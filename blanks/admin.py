@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from blanks.models import StockAlert, StockLocation, StockMovement
-from blanks.selectors import forecast_of, locations_with_stock
+from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import stock_location_create
 
 
@@ -25,7 +25,7 @@ class StockLocationAdmin(admin.ModelAdmin):
     fields = ["code", "name", "kind", "kecamatan", "low_stock_threshold", "min_days_of_cover", "active"]
 
     def get_queryset(self, request):
-        return locations_with_stock()
+        return locations_visible_to(request.user, locations_with_stock())
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj else []
@@ -72,6 +72,9 @@ class StockMovementAdmin(admin.ModelAdmin):
     list_select_related = ["location", "actor", "service_request"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return movements_visible_to(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

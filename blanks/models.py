@@ -100,7 +100,9 @@ class StockMovement(models.Model):
         StockLocation, on_delete=models.PROTECT, related_name="movements", verbose_name=_("location")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    delta = models.IntegerField(_("change"), help_text=_("Blanks added (positive) or removed (negative)."))
+    delta = models.IntegerField(
+        _("change in stock"), help_text=_("Blanks added (positive) or removed (negative).")
+    )
     balance_after = models.IntegerField(_("balance after"))
     reference = models.CharField(
         _("reference"),

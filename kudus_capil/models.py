@@ -52,3 +52,36 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} [{self.status}]"
+
+
+class AuditEvent(models.Model):
+    """Append-only trail of staff actions: every change, every reveal of personal data, every export.
+
+    Rows are only ever inserted (services and the audit middleware); admin shows them read-only.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("change")
+        REVEAL = "reveal", _("personal data revealed")
+        EXPORT = "export", _("export")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events",
+        verbose_name=_("who"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    action = models.CharField(_("what"), max_length=200)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "created_at"], name="audit_kind_created")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kudus_capil.audit.AuditTrailMiddleware",
 ]
 
 ROOT_URLCONF = "kudus_capil.urls"
@@ -147,6 +148,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 # --- I18N ------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "id")
@@ -221,7 +223,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "kudus_capil.permissions.IsStaff",
+        "kudus_capil.permissions.ReadOnlyForViewers",
+    ],
     "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -240,6 +245,7 @@ REST_FRAMEWORK = {
         "booking_anon": env_str("THROTTLE_BOOKING_ANON", "10/min"),
         "booking_user": env_str("THROTTLE_BOOKING_USER", "600/min"),
         "lookup_anon": env_str("THROTTLE_LOOKUP_ANON", "30/min"),
+        "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
     # Client address for per-address rate limits: REMOTE_ADDR unless NUM_PROXIES trusted proxies
     # (e.g. 1 behind one reverse proxy) add X-Forwarded-For; None would trust a spoofable header.

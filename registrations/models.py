@@ -98,6 +98,10 @@ class Citizen(models.Model):
         verbose_name = _("citizen")
         verbose_name_plural = _("citizens")
         ordering = ["full_name", "id"]
+        permissions = [
+            ("view_full_nik", _("Can see full NIK, KK, birth date and contact details")),
+            ("export_citizens", _("Can export citizen lists")),
+        ]
         indexes = [
             # Coverage groups living residents by desa and birth date.
             models.Index(
@@ -280,20 +284,20 @@ class ServiceRequestEvent(models.Model):
         ServiceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("service request")
     )
     from_status = models.CharField(
-        _("from"), max_length=12, choices=ServiceRequest.Status.choices, blank=True
+        _("from status"), max_length=12, choices=ServiceRequest.Status.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=12, choices=ServiceRequest.Status.choices)
+    to_status = models.CharField(_("to status"), max_length=12, choices=ServiceRequest.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=_("performed by"),
     )
-    at = models.DateTimeField(_("at"))
+    at = models.DateTimeField(_("time"))
     reason = models.TextField(_("reason"), blank=True)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("service request event")

@@ -102,11 +102,14 @@ def citizen_aged(years: int, *, on: dt.date, days_after_birthday: int = 0, **kwa
 
 def staff_user(*roles: str, kecamatan: tuple[str, ...] = (), **fields):
     """A staff user in the given role groups, assigned to the given kecamatan codes."""
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from registrations.models import StaffAssignment
 
-    user = UserFactory(**fields)
+    # No password (API tests authenticate directly): hashing one costs ~0.5 s per user.
+    fields.setdefault("username", f"staff-{get_user_model().objects.count() + 1}-{'-'.join(roles) or 'none'}")
+    user = get_user_model().objects.create(is_staff=True, **fields)
     for role in roles:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     if kecamatan:

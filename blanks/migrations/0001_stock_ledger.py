@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('receipt', 'receipt'), ('transfer', 'transfer'), ('issue', 'issue'), ('spoilage', 'spoilage'), ('adjustment', 'adjustment')], max_length=12, verbose_name='kind')),
-                ('delta', models.IntegerField(help_text='Blanks added (positive) or removed (negative).', verbose_name='change')),
+                ('delta', models.IntegerField(help_text='Blanks added (positive) or removed (negative).', verbose_name='change in stock')),
                 ('balance_after', models.IntegerField(verbose_name='balance after')),
                 ('reference', models.CharField(blank=True, help_text='Client-supplied reference (delivery note for receipts); posting it twice is a no-op.', max_length=100, verbose_name='reference')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
+from kudus_capil.permissions import IsStaff
 from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, VIEWER, user_roles
 
 SERVICE_ROLES = frozenset({ADMIN, SUPERVISOR, OPERATOR, FIELD})
@@ -12,10 +13,13 @@ MANAGER_ROLES = frozenset({ADMIN, SUPERVISOR})
 
 
 def role_permission(*, read: frozenset[str], write: frozenset[str]) -> type[permissions.BasePermission]:
-    """A permission class: safe methods need one of `read`, other methods one of `write`."""
+    """A permission class: a staff account (the API default, IsStaff) whose roles include one of
+    `read` for safe methods, one of `write` for the others."""
 
-    class RolePermission(permissions.BasePermission):
+    class RolePermission(IsStaff):
         def has_permission(self, request, view) -> bool:
+            if not super().has_permission(request, view):
+                return False
             roles = user_roles(request.user)
             allowed = read if request.method in permissions.SAFE_METHODS else write
             return bool(roles & allowed)

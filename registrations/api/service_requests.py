@@ -89,7 +89,6 @@ class _LocationCodeField(serializers.CharField):
     """A stock location given by its code, among the locations the user may use."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 32)
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_null", True)
         kwargs.setdefault("help_text", _("Code of the serving stock location (needed for printing)."))
@@ -98,7 +97,7 @@ class _LocationCodeField(serializers.CharField):
     def to_internal_value(self, data) -> StockLocation:
         code = super().to_internal_value(data)
         user = self.context["request"].user
-        location = locations_visible_to(user).filter(code=code).first()
+        location = locations_visible_to(user).filter(code=code[:32]).first()
         if location is None:
             raise serializers.ValidationError(MSG_UNKNOWN_LOCATION)
         return location

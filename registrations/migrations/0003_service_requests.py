@@ -46,12 +46,12 @@ class Migration(migrations.Migration):
             name='ServiceRequestEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('submitted', 'submitted'), ('in_progress', 'in progress'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('rejected', 'rejected')], max_length=12, verbose_name='from')),
-                ('to_status', models.CharField(choices=[('submitted', 'submitted'), ('in_progress', 'in progress'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('rejected', 'rejected')], max_length=12, verbose_name='to')),
-                ('at', models.DateTimeField(verbose_name='at')),
+                ('from_status', models.CharField(blank=True, choices=[('submitted', 'submitted'), ('in_progress', 'in progress'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('rejected', 'rejected')], max_length=12, verbose_name='from status')),
+                ('to_status', models.CharField(choices=[('submitted', 'submitted'), ('in_progress', 'in progress'), ('completed', 'completed'), ('cancelled', 'cancelled'), ('rejected', 'rejected')], max_length=12, verbose_name='to status')),
+                ('at', models.DateTimeField(verbose_name='time')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('detail', models.JSONField(blank=True, default=dict, verbose_name='details')),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='performed by')),
                 ('service_request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='registrations.servicerequest', verbose_name='service request')),
             ],
             options={

@@ -21,6 +21,7 @@ from registrations.models import Citizen, ServiceRequest, ServiceRequestEvent
 from registrations.services.service_requests import (
     COVERAGE_REFRESH_KEY,
     COVERAGE_REFRESH_TASK,
+    MSG_NOT_RECORDED,
     service_request_cancel,
     service_request_complete,
     service_request_create,
@@ -313,7 +314,7 @@ def test_printing_and_ikd_need_a_completed_recording(regions, service):
     citizen = CitizenFactory(birth_date=dt.date(2000, 1, 1), recorded_at=None)
     with pytest.raises(NotEligibleError) as error:
         _create(citizen, service=service)
-    assert "recording" in str(error.value.message)
+    assert error.value.message is MSG_NOT_RECORDED
 
 
 def test_a_new_card_is_refused_to_someone_already_printed_but_a_damaged_one_is_replaced(regions):
