@@ -335,7 +335,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 50 * 60},
     },
 }
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    # Personal data past its retention period is purged or anonymised nightly (README: Personal data).
+    "task": "kudus_capil.tasks.apply_retention",
+    "schedule": crontab(hour=3, minute=0),
+    "options": {"expires": 3600},
+}
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
+# Access log (reveals, exports) and audit trail: two years, long enough for an inspection by the
+# data-protection authority or an internal audit cycle, then deleted.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # After a failed publication, commit-time relays skip the broker for this long (the sweeper retries),
 # so an outage costs one short timeout, not one per request.
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 30)

@@ -14,3 +14,11 @@ def relay_outbox() -> int:
 @shared_task(name="kudus_capil.tasks.purge_outbox", ignore_result=True)
 def purge_outbox() -> int:
     return outbox_purge()
+
+
+@shared_task(name="kudus_capil.tasks.apply_retention", ignore_result=True)
+def apply_retention() -> dict[str, int]:
+    """Purge or anonymise personal data past its retention period (idempotent)."""
+    from kudus_capil.retention import retention_apply
+
+    return retention_apply()

@@ -101,3 +101,15 @@ def test_log_filter_masks_niks_and_phone_numbers(caplog):
     assert mask_personal_data("NIK:3319011705000001;") == "NIK:3319********0001;"
     assert mask_personal_data("order 12345678901234567") == "order 12345678901234567"  # 17 digits: not a NIK
     del logger
+
+
+def test_a_nik_logged_by_mistake_reaches_the_run_log_masked(regions, _run_log):
+    from tests.conftest import RUN_LOG
+    from tests.factories import CitizenFactory
+
+    citizen = CitizenFactory()
+    logging.getLogger("registrations.services").warning("could not notify citizen %s", citizen.nik)
+    _run_log.flush()
+    text = RUN_LOG.read_text(encoding="utf-8")
+    assert citizen.masked_nik in text
+    assert citizen.nik not in text
