@@ -35,7 +35,9 @@ class _RolePermission(permissions.BasePermission):
     roles: frozenset[str] = frozenset()
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and _has_role(request.user, self.roles))
+        user = request.user
+        # Like the API default (kudus_capil.permissions.IsStaff): a staff account, and here a role too.
+        return bool(user and user.is_authenticated and user.is_staff and _has_role(user, self.roles))
 
 
 class IsSessionManager(_RolePermission):
