@@ -481,3 +481,14 @@ def session_mark_no_shows(*, session_id: int, now: dt.datetime | None = None) ->
         action=ScheduleEvent.Action.SESSION_CLOSED, session=session, at=now, note=f"{len(active)} no-show"
     )
     return len(active)
+
+
+def appointment_contacts_purge(now: dt.datetime) -> int:
+    """Forget the phone and e-mail given with bookings whose session is over by more than
+    SCHEDULES_CONTACT_RETENTION_DAYS: they served reminders and notices only (retention task)."""
+    cutoff = timezone.localdate(now) - dt.timedelta(days=settings.SCHEDULES_CONTACT_RETENTION_DAYS)
+    return (
+        Appointment.objects.filter(slot__session__date__lt=cutoff)
+        .exclude(phone="", email="")
+        .update(phone="", email="")
+    )

@@ -168,3 +168,14 @@ def test_the_no_show_task_runs_twice_with_the_same_result(session):
     assert tasks.session_mark_no_shows.apply(kwargs={"session_id": session.pk}).get() == 0
     absent.refresh_from_db()
     assert absent.status == "no_show"
+
+
+def test_booking_contacts_are_forgotten_after_the_retention_period(session, settings):
+    from kudus_capil.retention import retention_apply
+
+    settings.SCHEDULES_CONTACT_RETENTION_DAYS = 30
+    appointment = booked(session, email="warga@example.id", phone="081234567890")
+    assert retention_apply(now=dt.datetime(2024, 3, 4, 12, 0, tzinfo=WIB))["appointment_contacts"] == 0
+    assert retention_apply(now=dt.datetime(2024, 3, 6, 12, 0, tzinfo=WIB))["appointment_contacts"] == 1
+    appointment.refresh_from_db()
+    assert (appointment.phone, appointment.email, appointment.status) == ("", "", "active")
