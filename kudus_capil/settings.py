@@ -247,6 +247,9 @@ REST_FRAMEWORK = {
         "lookup_anon": env_str("THROTTLE_LOOKUP_ANON", "30/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
+    # Client address for per-address rate limits: REMOTE_ADDR unless NUM_PROXIES trusted proxies
+    # (e.g. 1 behind one reverse proxy) add X-Forwarded-For; None would trust a spoofable header.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -269,6 +272,12 @@ SPECTACULAR_SETTINGS = {
         "StockLocationKindEnum": "blanks.models.StockLocation.Kind",
         "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
         "PostableMovementKindEnum": "blanks.api.views.POSTABLE_KINDS",
+        "ServiceEnum": "registrations.models.ServiceRequest.Service",
+        "ReasonEnum": "registrations.models.ServiceRequest.Reason",
+        "SessionKindEnum": "schedules.models.SessionKind",
+        "SessionStatusEnum": "schedules.models.OutreachSession.Status",
+        "AppointmentStatusEnum": "schedules.models.Appointment.Status",
+        "QueueTicketStatusEnum": "schedules.models.QueueTicket.Status",
     },
 }
 
@@ -340,6 +349,26 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # so an outage costs one short timeout, not one per request.
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 30)
 
+# Schedules: remind booked citizens the day before, and close sessions that have ended. Both sweeps
+# only publish one idempotent task per appointment/session through the outbox, so an overlapping or
+# repeated run is harmless; `expires` drops a run that waited longer than its interval in a backlog.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Every 30 minutes: tomorrow's reminders (sent from SCHEDULES_REMINDER_HOUR WIB today on).
+        "schedules-reminders-dispatch": {
+            "task": "schedules.tasks.reminders_dispatch",
+            "schedule": 30 * 60,
+            "options": {"expires": 25 * 60},
+        },
+        # Every 15 minutes: mark the unchecked bookings of ended sessions as no-show.
+        "schedules-no-shows-dispatch": {
+            "task": "schedules.tasks.no_shows_dispatch",
+            "schedule": 15 * 60,
+            "options": {"expires": 12 * 60},
+        },
+    }
+)
+
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Kudus <no-reply@disdukcapil.kuduskab.go.id>")
@@ -348,6 +377,31 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Kudus <no-reply@
 KUDUS_KABUPATEN_CODE = "33.19"
 ELECTION_DATE = dt.date.fromisoformat(env_str("ELECTION_DATE", "2024-02-14"))
 PREVIOUS_ELECTION_DATE = dt.date.fromisoformat(env_str("PREVIOUS_ELECTION_DATE", "2019-04-17"))
+# Public base URL for links in e-mails and SMS (manage and rebook links).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS/WhatsApp gateway: a dotted path to a class with `send(*, to, text)`. The console backend
+# prints messages (recipient masked); `schedules.messaging.LocmemSMSBackend` keeps them for tests.
+SMS_BACKEND = env_str("SMS_BACKEND", "schedules.messaging.ConsoleSMSBackend")
+
+# --- Schedules (outreach sessions and appointments) ------------------------------------------
+# Default places per slot per service desk: a slot's capacity is desks × this unless set.
+SCHEDULES_PLACES_PER_DESK = env_int("SCHEDULES_PLACES_PER_DESK", 3)
+# Citizens can book sessions up to this many days ahead (today counts as day 0).
+SCHEDULES_BOOKING_WINDOW_DAYS = env_int("SCHEDULES_BOOKING_WINDOW_DAYS", 30)
+# Latest public booking: this many minutes before the slot starts (staff booking a walk-in may book
+# until the slot ends).
+SCHEDULES_BOOKING_CUTOFF_MINUTES = env_int("SCHEDULES_BOOKING_CUTOFF_MINUTES", 30)
+# Latest cancel or move by the citizen: this many minutes before the booked slot starts.
+SCHEDULES_CHANGE_CUTOFF_MINUTES = env_int("SCHEDULES_CHANGE_CUTOFF_MINUTES", 120)
+# Reminders for tomorrow's appointments go out from this hour (WIB) today.
+SCHEDULES_REMINDER_HOUR = env_int("SCHEDULES_REMINDER_HOUR", 9)
+# Bookings still unchecked this many minutes after their session ended become no-shows.
+SCHEDULES_NO_SHOW_GRACE_MINUTES = env_int("SCHEDULES_NO_SHOW_GRACE_MINUTES", 30)
+# The phone and e-mail given with a booking are forgotten this many days after its session.
+SCHEDULES_CONTACT_RETENTION_DAYS = env_int("SCHEDULES_CONTACT_RETENTION_DAYS", 30)
+# Public booking form: posts per client address (same "rate/period" syntax as THROTTLE_*).
+THROTTLE_BOOKING_FORM = env_str("THROTTLE_BOOKING_FORM", "10/min")
+
 DEMO_STAFF_USERNAME = "demo"
 DEMO_STAFF_PASSWORD = env_str("DEMO_STAFF_PASSWORD", "kudus-demo-2024")
 

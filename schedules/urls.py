@@ -10,4 +10,11 @@ app_name = "schedules"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("appointments/new/", views.book, name="book"),
+    path("appointments/<str:code>/confirmation/", views.confirmation, name="confirmation"),
+    path("appointments/<str:code>/", views.manage, name="manage"),
+    path("appointments/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("appointments/<str:code>/reschedule/", views.reschedule, name="reschedule"),
+    path("appointments/<str:code>/calendar.ics", views.calendar, name="calendar"),
+    path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
 ]

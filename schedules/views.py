@@ -1,7 +1,289 @@
+"""Public pages: upcoming sessions, the booking form, confirmation, manage (cancel/move), calendar
+file and the queue display. Thin: parse, call a service, render."""
+
 from __future__ import annotations
 
-from django.shortcuts import render
+import segno
+from django.conf import settings
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from icalendar import Calendar, Event
+
+from kudus_capil.exceptions import ApplicationError
+from registrations.models import Kecamatan
+from schedules import selectors, services
+from schedules.codes import new_manage_token
+from schedules.exceptions import (
+    BookingClosedError,
+    NotEligibleError,
+    OutsideBookingWindowError,
+    ServiceNotOfferedError,
+    SlotFullError,
+    SlotUnavailableError,
+)
+from schedules.forms import BookingForm, RescheduleForm, SessionFilterForm
+from schedules.guidance import what_to_bring
+from schedules.models import Appointment, OutreachSession, Service, SessionKind, Slot
+from schedules.throttling import form_post_allowed
+
+FORM_TOKEN_SALT = "schedules.booking-form"  # noqa: S105 - a signing namespace, not a secret
+FORM_TOKEN_MAX_AGE = 12 * 60 * 60
+SESSIONS_PER_PAGE = 30
+
+# Which form field a domain error belongs to (the others are shown above the form).
+ERROR_FIELDS = {
+    SlotFullError: "slot",
+    SlotUnavailableError: "slot",
+    BookingClosedError: "slot",
+    OutsideBookingWindowError: "slot",
+    ServiceNotOfferedError: "service",
+    NotEligibleError: "service",
+}
+
+
+def _too_many(request, wait: int | None) -> HttpResponse:
+    response = render(request, "schedules/too_many.html", {"wait": wait}, status=429)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _kecamatan_choices() -> list[tuple[str, str]]:
+    return list(
+        Kecamatan.objects.filter(kabupaten_id=settings.KUDUS_KABUPATEN_CODE).values_list("code", "name")
+    )
 
 
 def home(request):
-    return render(request, "schedules/home.html")
+    """Upcoming published sessions with the places still free, filtered by service, kecamatan, kind."""
+    form = SessionFilterForm(
+        request.GET or None, kecamatan_choices=_kecamatan_choices(), kind_choices=SessionKind.choices
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    sessions = selectors.sessions_public(
+        service=filters.get("service") or None,
+        kecamatan=filters.get("kecamatan") or None,
+        kind=filters.get("kind") or None,
+    )
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in filters.items() if value})
+    return render(
+        request,
+        "schedules/home.html",
+        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
+    )
+
+
+def _form_token() -> str:
+    return signing.dumps(new_manage_token(), salt=FORM_TOKEN_SALT)
+
+
+def _token_of(signed: str) -> str | None:
+    try:
+        return signing.loads(signed, salt=FORM_TOKEN_SALT, max_age=FORM_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _confirmation_url(code: str, token: str) -> str:
+    return f"{reverse('schedules:confirmation', args=[code])}?{urlencode({'token': token})}"
+
+
+def _manage_url(code: str, token: str) -> str:
+    return f"{reverse('schedules:manage', args=[code])}?{urlencode({'token': token})}"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def book(request):
+    """The booking form. Works without JavaScript; a double submit gives one booking."""
+    session_id = _int_param(request, "session")
+    service = request.GET.get("service") if request.GET.get("service") in Service.values else None
+    bookable = selectors.slots_bookable(session_id=session_id, service=service)
+    session = OutreachSession.objects.filter(pk=session_id).first() if session_id else None
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        form = BookingForm(request.POST, slots=Slot.objects.select_related("session"))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                citizen = services.citizen_verify(nik=data["nik"], birth_date=data["birth_date"])
+                result = services.appointment_book(
+                    slot=data["slot"],
+                    citizen=citizen,
+                    service=data["service"],
+                    reason=data["reason"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    manage_token=_token_of(data["form_token"]),
+                    language=translation.get_language(),
+                )
+            except ApplicationError as error:
+                form.add_error(ERROR_FIELDS.get(type(error)), str(error.message))
+            else:
+                response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
+                response.status_code = 303
+                return response
+        form.fields["slot"].queryset = bookable
+    else:
+        initial = {"form_token": _form_token()}
+        if service:
+            initial["service"] = service
+        if request.GET.get("reason") in dict(Appointment._meta.get_field("reason").choices):
+            initial["reason"] = request.GET["reason"]
+        slot_id = _int_param(request, "slot")
+        if slot_id and bookable.filter(pk=slot_id).exists():
+            initial["slot"] = slot_id
+        form = BookingForm(initial=initial, slots=bookable)
+    return render(
+        request,
+        "schedules/book.html",
+        {"form": form, "session": session, "has_slots": bookable.exists(), "service": service},
+    )
+
+
+def _appointment_or_404(code: str, token: str | None) -> Appointment:
+    appointment = selectors.appointment_by_token(code, token)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _appointment_context(request, appointment: Appointment, token: str) -> dict:
+    slot = appointment.slot
+    qr = segno.make(appointment.code, error="m")
+    rebook = {"service": appointment.service, "reason": appointment.reason}
+    return {
+        "appointment": appointment,
+        "session": slot.session,
+        "slot": slot,
+        "start": slot.local_start,
+        "end": slot.local_end,
+        "token": token,
+        "bring": what_to_bring(appointment.service, appointment.reason),
+        "qr_data_uri": qr.svg_data_uri(scale=6, border=2),
+        "manage_url": request.build_absolute_uri(_manage_url(appointment.code, token)),
+        "ics_url": f"{reverse('schedules:calendar', args=[appointment.code])}?{urlencode({'token': token})}",
+        "rebook_url": f"{reverse('schedules:book')}?{urlencode(rebook)}",
+    }
+
+
+@never_cache
+def confirmation(request, code: str):
+    token = request.GET.get("token", "")
+    appointment = _appointment_or_404(code, token)
+    return render(request, "schedules/confirmation.html", _appointment_context(request, appointment, token))
+
+
+@never_cache
+def manage(request, code: str):
+    token = request.GET.get("token", "")
+    appointment = _appointment_or_404(code, token)
+    context = _appointment_context(request, appointment, token)
+    slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
+    context["reschedule_form"] = RescheduleForm(initial={"token": token}, slots=slots)
+    return render(request, "schedules/manage.html", context)
+
+
+@never_cache
+@require_POST
+def cancel(request, code: str):
+    allowed, wait = form_post_allowed(request)
+    if not allowed:
+        return _too_many(request, wait)
+    token = request.POST.get("token", "")
+    appointment = _appointment_or_404(code, token)
+    try:
+        services.appointment_cancel(appointment=appointment)
+    except ApplicationError as error:
+        context = _appointment_context(request, appointment, token)
+        context["error"] = error.message
+        slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
+        context["reschedule_form"] = RescheduleForm(initial={"token": token}, slots=slots)
+        return render(request, "schedules/manage.html", context, status=error.status_code)
+    response = redirect(f"{_manage_url(appointment.code, token)}&done=cancelled")
+    response.status_code = 303
+    return response
+
+
+@never_cache
+@require_POST
+def reschedule(request, code: str):
+    allowed, wait = form_post_allowed(request)
+    if not allowed:
+        return _too_many(request, wait)
+    token = request.POST.get("token", "")
+    appointment = _appointment_or_404(code, token)
+    slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
+    form = RescheduleForm(request.POST, slots=Slot.objects.select_related("session"))
+    if form.is_valid():
+        try:
+            services.appointment_reschedule(appointment=appointment, slot=form.cleaned_data["slot"])
+        except ApplicationError as error:
+            form.add_error("slot", str(error.message))
+        else:
+            response = redirect(f"{_manage_url(appointment.code, token)}&done=moved")
+            response.status_code = 303
+            return response
+    form.fields["slot"].queryset = slots
+    context = _appointment_context(request, appointment, token)
+    context["reschedule_form"] = form
+    return render(request, "schedules/manage.html", context, status=400)
+
+
+@never_cache
+def calendar(request, code: str):
+    """The booking as an .ics file (with the private manage link in its description)."""
+    token = request.GET.get("token", "")
+    appointment = _appointment_or_404(code, token)
+    slot, session = appointment.slot, appointment.slot.session
+    cal = Calendar()
+    cal.add("prodid", "-//Disdukcapil Kudus//kudus-capil//ID")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{appointment.code}@kudus-capil")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", slot.local_start)
+    event.add("dtend", slot.local_end)
+    event.add("summary", f"{appointment.service_label} · Disdukcapil Kudus ({appointment.code})")
+    location = ", ".join(part for part in (session.venue_name, session.venue_address) if part)
+    event.add("location", location)
+    if session.latitude is not None and session.longitude is not None:
+        event.add("geo", (float(session.latitude), float(session.longitude)))
+    lines = [_("Booking code: %(code)s") % {"code": appointment.code}, "", _("What to bring") + ":"]
+    lines += [f"- {item}" for item in what_to_bring(appointment.service, appointment.reason)]
+    lines += [
+        "",
+        _("Cancel or move: %(url)s")
+        % {"url": request.build_absolute_uri(_manage_url(appointment.code, token))},
+    ]
+    event.add("description", "\n".join(lines))
+    if appointment.status == Appointment.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    cal.add_component(event)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ektp-{appointment.code}.ics"'
+    return response
+
+
+def queue_display(request, session_id: int):
+    """Public, large-type queue screen of one session; refreshes itself (meta refresh, no script)."""
+    session = get_object_or_404(OutreachSession.objects.select_related("kecamatan"), pk=session_id)
+    context = {"session": session, **selectors.session_queue(session), "now": timezone.localtime()}
+    return render(request, "schedules/queue.html", context)

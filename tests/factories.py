@@ -59,6 +59,52 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+# --- schedules ---------------------------------------------------------------------------------
+
+
+class OutreachSessionFactory(factory.django.DjangoModelFactory):
+    """A session with its slots, made by the real service (slot generation included)."""
+
+    class Meta:
+        model = "schedules.OutreachSession"
+
+    kind = "kecamatan"
+    title = factory.Sequence(lambda n: f"Pelayanan Kecamatan {n}")
+    venue_name = "Kantor Kecamatan Kaliwungu"
+    kecamatan = "33.19.01"
+    date = factory.LazyFunction(lambda: _localdate() + dt.timedelta(days=3))
+    start_time = dt.time(8, 0)
+    end_time = dt.time(11, 0)
+    services = ("recording", "printing", "ikd_activation")
+    desks = 2
+    slot_minutes = 15
+    slot_capacity = None
+    published = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from schedules.services import session_create
+
+        kwargs["services"] = list(kwargs["services"])
+        return session_create(**kwargs)
+
+
+def _localdate() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def citizen_aged(years: int, *, on: dt.date, days_after_birthday: int = 0, **kwargs):
+    """A citizen who turns `years` exactly `days_after_birthday` days before `on` (negative: after)."""
+    from registrations.eligibility import anniversary
+
+    birthday = on - dt.timedelta(days=days_after_birthday)
+    birth_date = birthday.replace(year=birthday.year - years)
+    assert anniversary(birth_date, years) == birthday
+    return CitizenFactory(birth_date=birth_date, **kwargs)
+
+
 # --- Service requests and blank stock (issue #3) ---------------------------------------------
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from schedules.api.views import AppointmentViewSet, SeriesViewSet, SessionViewSet
+
 urlpatterns: list = []
 
 
 def register(router) -> None:
-    pass
+    router.register("sessions", SessionViewSet, basename="session")
+    router.register("series", SeriesViewSet, basename="series")
+    router.register("appointments", AppointmentViewSet, basename="appointment")

@@ -39,8 +39,12 @@ class Command(BaseCommand):
 
     def _seed_other_apps(self) -> list[str]:
         """Each app's demo data, in dependency order (sessions need regions, stock needs locations)."""
+        from django.utils import timezone
+
         from blanks.demo import blanks_demo_seed
+        from schedules.demo import schedules_demo_seed
 
         lines = []
+        lines.append(schedules_demo_seed(today=timezone.localdate()))
         lines.append(blanks_demo_seed())
         return lines

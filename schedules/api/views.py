@@ -1,0 +1,389 @@
+"""The schedules API: public sessions and booking, staff sessions, series, appointments, check-in.
+
+Views are thin: validate the shape with a serializer, call a service, serialize. Domain errors are
+ApplicationErrors that the one handler in kudus_capil.api turns into `{"code","detail","fields"}`.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from kudus_capil.api import error_responses
+from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, kecamatan_scope, user_roles
+from schedules import selectors, services
+from schedules.api import serializers as s
+from schedules.exceptions import NothingToCallError
+from schedules.models import OutreachSeries, OutreachSession, Slot
+from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
+
+SESSION_MANAGERS = frozenset({ADMIN, SUPERVISOR, OPERATOR})
+DESK_STAFF = frozenset({ADMIN, SUPERVISOR, OPERATOR, FIELD})
+TOKEN_PARAM = OpenApiParameter("token", str, description="The manage token given at booking (citizens).")
+
+
+def _has_role(user, roles: frozenset[str]) -> bool:
+    return bool(user_roles(user) & roles)
+
+
+class _RolePermission(permissions.BasePermission):
+    roles: frozenset[str] = frozenset()
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        # Like the API default (kudus_capil.permissions.IsStaff): a staff account, and here a role too.
+        return bool(user and user.is_authenticated and user.is_staff and _has_role(user, self.roles))
+
+
+class IsSessionManager(_RolePermission):
+    roles = SESSION_MANAGERS
+
+
+class IsDeskStaff(_RolePermission):
+    roles = DESK_STAFF
+
+
+def _check_kecamatan_in_scope(user, code: str) -> None:
+    scope = kecamatan_scope(user)
+    if scope is not None and code not in scope:
+        raise PermissionDenied()
+
+
+def _session_kwargs(data: dict) -> dict:
+    data = dict(data)
+    data["venue_name"] = data.pop("venue")
+    return data
+
+
+class SessionViewSet(viewsets.GenericViewSet):
+    """Outreach sessions with their slots. Reading is public (published, upcoming); staff see every
+    session of their kecamatan and create, change and cancel them."""
+
+    serializer_class = s.SessionSerializer
+    lookup_value_regex = r"\d+"
+    filter_backends: list = []
+    pagination_class = viewsets.GenericViewSet.pagination_class
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve", "queue"):
+            return [permissions.AllowAny()]
+        if self.action in ("walk_ins", "call_next"):
+            return [IsDeskStaff()]
+        return [IsSessionManager()]
+
+    def _staff(self) -> bool:
+        return _has_role(self.request.user, DESK_STAFF | {"viewer"})
+
+    def get_queryset(self):
+        if self._staff():
+            return selectors.sessions_for_staff(self.request.user)
+        return selectors.sessions_public(with_slots=True)
+
+    @extend_schema(
+        parameters=[s.SessionFilterSerializer],
+        responses={200: s.SessionSerializer(many=True), **error_responses(400)},
+    )
+    def list(self, request):
+        params = s.SessionFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        if self._staff():
+            queryset = selectors.sessions_for_staff(request.user, **params.validated_data)
+        else:
+            queryset = selectors.sessions_public(with_slots=True, **params.validated_data)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.SessionSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.SessionSerializer, **error_responses(404)})
+    def retrieve(self, request, pk=None):
+        return Response(s.SessionSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=s.SessionCreateSerializer, responses={201: s.SessionSerializer, **error_responses(400, 403)}
+    )
+    def create(self, request):
+        data = s.SessionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _check_kecamatan_in_scope(request.user, data.validated_data["kecamatan"])
+        session = services.session_create(**_session_kwargs(data.validated_data), actor=request.user)
+        session = selectors.sessions_for_staff(request.user).get(pk=session.pk)
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.SessionUpdateSerializer, responses={200: s.SessionSerializer, **error_responses(400, 404)}
+    )
+    def partial_update(self, request, pk=None):
+        session = self.get_object()
+        data = s.SessionUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "venue" in changes:
+            changes["venue_name"] = changes.pop("venue")
+        services.session_update(session=session, actor=request.user, **changes)
+        return Response(s.SessionSerializer(self.get_queryset().get(pk=session.pk)).data)
+
+    @extend_schema(
+        request=s.SessionCancelSerializer,
+        responses={200: s.SessionCancelResultSerializer, **error_responses(404)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the session: its bookings are cancelled and every citizen notified with a rebook link."""
+        session = self.get_object()
+        data = s.SessionCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.session_cancel(
+            session=session, reason=data.validated_data["reason"], actor=request.user
+        )
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(
+            {
+                "session": s.SessionSerializer(session).data,
+                "cancelled_appointments": result.cancelled_appointments,
+            }
+        )
+
+    @extend_schema(
+        request=s.SessionCancelSerializer,
+        responses={200: s.SlotRemoveResultSerializer, **error_responses(404)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"slots/(?P<slot_id>\d+)/remove")
+    def remove_slot(self, request, pk=None, slot_id=None):
+        """Remove one slot: its bookings are cancelled and the citizens notified with a rebook link."""
+        session = self.get_object()
+        slot = Slot.objects.filter(session=session, pk=slot_id).first()
+        if slot is None:
+            raise Http404
+        data = s.SessionCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cancelled = services.slot_remove(slot=slot, reason=data.validated_data["reason"], actor=request.user)
+        slot.refresh_from_db()
+        return Response({"slot": s.SlotSerializer(slot).data, "cancelled_appointments": cancelled})
+
+    @extend_schema(
+        request=s.WalkInSerializer, responses={201: s.QueueTicketSerializer, **error_responses(400, 404, 409)}
+    )
+    @action(detail=True, methods=["post"], url_path="walk-ins")
+    def walk_ins(self, request, pk=None):
+        """A citizen without a booking gets a queue number of today's session."""
+        session = self.get_object()
+        data = s.WalkInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        citizen = services.citizen_verify(
+            nik=data.validated_data["nik"], birth_date=data.validated_data["birth_date"]
+        )
+        ticket = services.walk_in_register(
+            session=session,
+            citizen=citizen,
+            service=data.validated_data["service"],
+            reason=data.validated_data["reason"],
+            actor=request.user,
+        )
+        return Response(s.QueueTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.CallNextSerializer,
+        responses={200: s.QueueTicketSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="call-next")
+    def call_next(self, request, pk=None):
+        """Call the next waiting number to a desk (the desk's previous number is done)."""
+        session = self.get_object()
+        data = s.CallNextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.queue_call_next(
+            session=session, desk=data.validated_data["desk"], actor=request.user
+        )
+        if ticket is None:
+            raise NothingToCallError()
+        return Response(s.QueueTicketSerializer(ticket).data)
+
+    @extend_schema(responses={200: s.QueueSerializer, **error_responses(404)})
+    @action(detail=True, methods=["get"])
+    def queue(self, request, pk=None):
+        """What the public queue display shows: numbers being served and waiting."""
+        session = OutreachSession.objects.filter(pk=pk).first()
+        if session is None:
+            raise Http404
+        return Response(s.QueueSerializer(selectors.session_queue(session)).data)
+
+
+class SeriesViewSet(viewsets.GenericViewSet):
+    """Recurring schedules (staff): creating one generates its sessions, skipping holidays if asked."""
+
+    serializer_class = s.SeriesSerializer
+    permission_classes = [IsSessionManager]
+    lookup_value_regex = r"\d+"
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.series_for_staff(self.request.user).order_by("start_date", "id")
+
+    @extend_schema(responses={200: s.SeriesSerializer(many=True)})
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset().prefetch_related("sessions"))
+        return self.get_paginated_response(s.SeriesSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.SeriesSerializer, **error_responses(404)})
+    def retrieve(self, request, pk=None):
+        return Response(s.SeriesSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=s.SeriesCreateSerializer, responses={201: s.SeriesSerializer, **error_responses(400, 403)}
+    )
+    def create(self, request):
+        data = s.SeriesCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _check_kecamatan_in_scope(request.user, data.validated_data["kecamatan"])
+        series = services.series_create(**_session_kwargs(data.validated_data), actor=request.user)
+        return Response(
+            s.SeriesSerializer(OutreachSeries.objects.get(pk=series.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AppointmentViewSet(viewsets.GenericViewSet):
+    """Bookings. Citizens book without login and then use the code with its manage token; staff
+    list, look up and check in the bookings of their kecamatan, and may book for walk-ins."""
+
+    serializer_class = s.AppointmentSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9-]{4,16}"
+    filter_backends: list = []
+
+    def get_permissions(self):
+        if self.action in ("create", "retrieve", "cancel", "reschedule"):
+            return [permissions.AllowAny()]
+        return [IsDeskStaff()]
+
+    def get_throttles(self):
+        if self.action in ("create", "cancel", "reschedule"):
+            return [BookingAnonThrottle(), BookingUserThrottle()]
+        if self.action == "retrieve":
+            return [LookupAnonThrottle(), UserRateThrottle()]
+        return [AnonRateThrottle(), UserRateThrottle()]
+
+    def get_queryset(self):
+        return selectors.appointments_for_staff(self.request.user)
+
+    def _actor(self):
+        user = self.request.user
+        return user if _has_role(user, DESK_STAFF) else None
+
+    def _resolve(self, code: str):
+        """The booking by staff scope, else by the manage token; 404 either way when not found."""
+        if self._actor() is not None:
+            appointment = selectors.appointment_for_staff(self.request.user, code)
+            if appointment is not None:
+                return appointment
+        token = self.request.data.get("token") if hasattr(self.request.data, "get") else None
+        appointment = selectors.appointment_by_token(code, token or self.request.query_params.get("token"))
+        if appointment is None:
+            raise Http404
+        return appointment
+
+    @extend_schema(
+        parameters=[s.AppointmentFilterSerializer],
+        responses={200: s.StaffAppointmentSerializer(many=True), **error_responses(400, 403)},
+    )
+    def list(self, request):
+        params = s.AppointmentFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.validated_data
+        queryset = self.get_queryset()
+        lookups = {
+            "session": "slot__session_id",
+            "slot": "slot_id",
+            "status": "status",
+            "service": "service",
+            "kecamatan": "slot__session__kecamatan_id",
+            "date": "slot__session__date",
+            "date_from": "slot__session__date__gte",
+            "date_to": "slot__session__date__lte",
+        }
+        queryset = queryset.filter(**{lookups[name]: value for name, value in filters.items()})
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.StaffAppointmentSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.BookingSerializer,
+        responses={201: s.AppointmentCreatedSerializer, **error_responses(400, 409, 429)},
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    def create(self, request):
+        """Book a place: `{nik, birth_date, service, reason, slot, phone?, email?}`. 409 `slot_full`
+        when the slot is full, 400 `not_eligible` when the citizen may not get the service then."""
+        data = s.BookingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        citizen = services.citizen_verify(nik=values["nik"], birth_date=values["birth_date"])
+        result = services.appointment_book(
+            slot=values["slot"],
+            citizen=citizen,
+            service=values["service"],
+            reason=values["reason"],
+            phone=values["phone"],
+            email=values["email"],
+            actor=self._actor(),
+        )
+        appointment = result.appointment
+        body = {
+            "code": appointment.code,
+            "manage_token": result.manage_token,
+            "status": appointment.status,
+            "slot": s.SlotRefSerializer(appointment.slot).data,
+            "session": s.SessionRefSerializer(appointment.slot.session).data,
+            "service": appointment.service,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        responses={200: s.AppointmentSerializer, **error_responses(404, 429)},
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    def retrieve(self, request, code=None):
+        return Response(s.AppointmentSerializer(self._resolve(code)).data)
+
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        request=s.TokenSerializer,
+        responses={200: s.AppointmentSerializer, **error_responses(404, 409, 429)},
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, code=None):
+        """Cancel the booking (token required for citizens); the place is freed."""
+        appointment = services.appointment_cancel(appointment=self._resolve(code), actor=self._actor())
+        return Response(s.AppointmentSerializer(appointment).data)
+
+    @extend_schema(
+        parameters=[TOKEN_PARAM],
+        request=s.RescheduleSerializer,
+        responses={200: s.AppointmentSerializer, **error_responses(400, 404, 409, 429)},
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, code=None):
+        """Move the booking to another slot `{slot}` (token required for citizens); same code and link."""
+        appointment = self._resolve(code)
+        data = s.RescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        slot = Slot.objects.filter(pk=data.validated_data["slot"]).first()
+        if slot is None:
+            raise s.serializers.ValidationError({"slot": [s.FORM_MESSAGES["slot_unknown"]]})
+        appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=self._actor())
+        return Response(s.AppointmentSerializer(appointment).data)
+
+    @extend_schema(request=None, responses={200: s.QueueTicketSerializer, **error_responses(403, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, code=None):
+        """Check the citizen in (code typed or scanned from the QR): a queue number of the session."""
+        appointment = selectors.appointment_for_staff(request.user, code)
+        if appointment is None:
+            raise Http404
+        ticket = services.appointment_check_in(code=appointment.code, actor=request.user)
+        return Response(s.QueueTicketSerializer(ticket).data)

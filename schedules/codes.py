@@ -1,0 +1,42 @@
+"""Booking codes and manage tokens.
+
+Codes are 8 characters from a 32-letter alphabet without 0/O/1/I (40 random bits: easy to read out
+over the phone, hard to guess). Manage tokens are 192 random bits; only their SHA-256 is stored and
+checks compare digests in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+_CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str | None:
+    """What a citizen or a scanner typed → a code, or None. Case, spaces and dashes are ignored;
+    a character outside the alphabet (0, O, 1, I…) makes it invalid rather than guessed."""
+    value = re.sub(r"[\s-]", "", raw or "").upper()
+    return value if _CODE_RE.match(value) else None
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str | None, stored_hash: str) -> bool:
+    if not token or len(token) > 128:
+        return False
+    return hmac.compare_digest(token_hash(token), stored_hash)

@@ -1,0 +1,147 @@
+"""Shapes of the public forms. The rules (identity, eligibility, capacity) are the services'."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registrations.nik import validate_nik
+from schedules.models import PUBLIC_REASON_LABELS, PUBLIC_SERVICE_LABELS, Reason, Slot
+
+PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+MARKUP_RE = re.compile(r"[<>]")
+
+MESSAGES = {
+    "markup": _("Remove the characters < and >: only plain text is accepted."),
+    "birth_date_future": _("The birth date cannot be in the future."),
+    "birth_date_old": _("Enter a birth date after 1900."),
+    "phone": _("Enter an Indonesian mobile number, e.g. 081234567890 or +6281234567890."),
+    "slot": _("Choose a time from the list."),
+    "slot_unknown": _("This time slot does not exist or can no longer be booked. Choose another time."),
+}
+
+
+def reject_markup(value: str) -> None:
+    if MARKUP_RE.search(value or ""):
+        raise ValidationError(MESSAGES["markup"], code="markup")
+
+
+def normalize_phone(raw: str) -> str:
+    """Spaces, dashes, dots and brackets removed; '+62'/'62' kept (the gateway needs the country)."""
+    return re.sub(r"[\s\-().]", "", raw or "")
+
+
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, slot: Slot) -> str:
+        session = slot.session
+        start, end = slot.local_start, slot.local_end
+        return _("%(day)s %(start)s–%(end)s · %(title)s · %(left)s places left") % {
+            "day": start.strftime("%d/%m/%Y"),
+            "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"),
+            "title": session.title,
+            "left": slot.remaining,
+        }
+
+
+class BookingForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK (16 digits, on your family card)"),
+        max_length=32,
+        validators=[reject_markup],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+    )
+    service = forms.ChoiceField(label=_("Service"), choices=list(PUBLIC_SERVICE_LABELS.items()))
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=list(PUBLIC_REASON_LABELS.items()), initial=Reason.NEW
+    )
+    slot = SlotChoiceField(
+        label=_("Session and time"),
+        queryset=Slot.objects.none(),
+        empty_label=_("Choose a time"),
+        error_messages={"invalid_choice": MESSAGES["slot_unknown"], "required": MESSAGES["slot"]},
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone (optional, for reminders)"),
+        max_length=20,
+        required=False,
+        validators=[reject_markup],
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail (optional, for reminders)"),
+        max_length=254,
+        required=False,
+        validators=[reject_markup],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # The manage token of the booking this page will make, signed by the server (double submit).
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+    def __init__(self, *args, slots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if slots is not None:
+            self.fields["slot"].queryset = slots
+
+    def clean_nik(self) -> str:
+        nik = re.sub(r"[\s.\-]", "", self.cleaned_data["nik"])
+        validate_nik(nik)
+        return nik
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise ValidationError(MESSAGES["birth_date_future"], code="birth_date_future")
+        if value.year < 1900:
+            raise ValidationError(MESSAGES["birth_date_old"], code="birth_date_old")
+        return value
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if phone and not PHONE_RE.match(phone):
+            raise ValidationError(MESSAGES["phone"], code="phone")
+        return phone
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email:
+            EmailValidator(message=_("Enter a valid e-mail address."))(email)
+        return email
+
+
+class RescheduleForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=128)
+    slot = SlotChoiceField(
+        label=_("New time"),
+        queryset=Slot.objects.none(),
+        empty_label=_("Choose a time"),
+        error_messages={"invalid_choice": MESSAGES["slot_unknown"], "required": MESSAGES["slot"]},
+    )
+
+    def __init__(self, *args, slots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if slots is not None:
+            self.fields["slot"].queryset = slots
+
+
+class SessionFilterForm(forms.Form):
+    service = forms.ChoiceField(
+        label=_("Service"), required=False, choices=[("", _("All services")), *PUBLIC_SERVICE_LABELS.items()]
+    )
+    kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, *args, kecamatan_choices=(), kind_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kecamatan"].choices = [("", _("All kecamatan")), *kecamatan_choices]
+        self.fields["kind"].choices = [("", _("All kinds")), *kind_choices]

@@ -1,0 +1,153 @@
+"""Reads of the schedules app: what the public may book, what staff may see (role scoping)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from registrations.access import scope_queryset
+from schedules.codes import normalize_code, token_matches
+from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
+
+
+def booking_opens_before(now: dt.datetime) -> dt.datetime:
+    """Slots starting before this are closed to public booking (the cut-off)."""
+    return now + dt.timedelta(minutes=settings.SCHEDULES_BOOKING_CUTOFF_MINUTES)
+
+
+def last_bookable_date(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now) + dt.timedelta(days=settings.SCHEDULES_BOOKING_WINDOW_DAYS)
+
+
+def open_slots_q(now: dt.datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}removed_at__isnull": True, f"{prefix}starts_at__gt": booking_opens_before(now)})
+
+
+def sessions_filter(
+    queryset: QuerySet,
+    *,
+    service: str | None = None,
+    kecamatan: str | None = None,
+    kind: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet:
+    if service in SERVICE_FLAGS:
+        queryset = queryset.filter(**{SERVICE_FLAGS[service]: True})
+    if kecamatan:
+        queryset = queryset.filter(kecamatan_id=kecamatan)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if date_from:
+        queryset = queryset.filter(date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(date__lte=date_to)
+    return queryset
+
+
+def sessions_public(*, now: dt.datetime | None = None, with_slots: bool = False, **filters) -> QuerySet:
+    """Published, not cancelled sessions from today to the end of the booking window, each annotated
+    with `remaining` (free places in slots still open to booking); `with_slots` prefetches the open
+    slots as `open_slots`."""
+    now = now or timezone.now()
+    queryset = OutreachSession.objects.filter(
+        published=True,
+        status=OutreachSession.Status.SCHEDULED,
+        date__gte=timezone.localdate(now),
+        date__lte=last_bookable_date(now),
+    )
+    queryset = sessions_filter(queryset, **filters)
+    queryset = queryset.select_related("kecamatan").annotate(
+        remaining=Coalesce(
+            Sum(F("slots__capacity") - F("slots__booked"), filter=open_slots_q(now, "slots__")), 0
+        )
+    )
+    if with_slots:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "slots",
+                queryset=Slot.objects.filter(open_slots_q(now)).order_by("starts_at"),
+                to_attr="open_slots",
+            )
+        )
+    return queryset.order_by("date", "start_time", "id")
+
+
+def sessions_for_staff(user, **filters) -> QuerySet:
+    """Every session in the user's kecamatan scope (any status, published or not), with all slots."""
+    queryset = scope_queryset(OutreachSession.objects.all(), user, "kecamatan_id")
+    queryset = sessions_filter(queryset, **filters).select_related("kecamatan")
+    return queryset.prefetch_related(
+        Prefetch("slots", queryset=Slot.objects.order_by("starts_at"), to_attr="open_slots")
+    ).order_by("date", "start_time", "id")
+
+
+def series_for_staff(user) -> QuerySet:
+    return scope_queryset(OutreachSeries.objects.all(), user, "kecamatan_id").select_related("kecamatan")
+
+
+def slots_bookable(
+    *, now: dt.datetime | None = None, session_id: int | None = None, service: str | None = None
+) -> QuerySet:
+    """Slots the public can book now with at least one free place (form choices)."""
+    now = now or timezone.now()
+    queryset = Slot.objects.filter(
+        open_slots_q(now),
+        booked__lt=F("capacity"),
+        session__published=True,
+        session__status=OutreachSession.Status.SCHEDULED,
+        session__date__lte=last_bookable_date(now),
+    )
+    if session_id is not None:
+        queryset = queryset.filter(session_id=session_id)
+    if service in SERVICE_FLAGS:
+        queryset = queryset.filter(**{f"session__{SERVICE_FLAGS[service]}": True})
+    return queryset.select_related("session", "session__kecamatan").order_by("starts_at", "session_id", "id")
+
+
+def appointment_by_token(code: str, token: str | None) -> Appointment | None:
+    """The appointment with this code if `token` is its manage token (constant-time compare)."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    appointment = (
+        Appointment.objects.select_related("slot__session__kecamatan", "citizen")
+        .filter(code=normalized)
+        .first()
+    )
+    if appointment is None or not token_matches(token, appointment.manage_token_hash):
+        return None
+    return appointment
+
+
+def appointments_for_staff(user) -> QuerySet:
+    queryset = Appointment.objects.select_related("slot__session__kecamatan", "citizen", "ticket")
+    return scope_queryset(queryset, user, "slot__session__kecamatan_id").order_by("slot__starts_at", "id")
+
+
+def appointment_for_staff(user, code: str) -> Appointment | None:
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    return appointments_for_staff(user).filter(code=normalized).first()
+
+
+def session_queue(session: OutreachSession) -> dict:
+    """What the public queue display shows: numbers being served (latest first) and waiting."""
+    tickets = QueueTicket.objects.filter(session=session)
+    serving = list(tickets.filter(status=QueueTicket.Status.CALLED).order_by("-called_at", "-number")[:8])
+    waiting = list(
+        tickets.filter(status=QueueTicket.Status.WAITING)
+        .order_by("number")
+        .values_list("number", flat=True)[:20]
+    )
+    return {
+        "serving": serving,
+        "waiting": waiting,
+        "waiting_count": tickets.filter(status=QueueTicket.Status.WAITING).count(),
+        "done_count": tickets.filter(status=QueueTicket.Status.DONE).count(),
+    }

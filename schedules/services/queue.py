@@ -1,0 +1,217 @@
+"""Check-in, walk-ins and the per-session queue.
+
+Queue numbers come from `OutreachSession.last_queue_number`, incremented under the session's row
+lock, so two desks checking people in at the same moment never hand out the same number.
+
+The citizen's ServiceRequest is opened at check-in (and at a walk-in's registration), not at
+booking: a booking that is cancelled, moved or never shows up leaves no request behind, the request
+counts from the day the citizen is actually there, and eligibility is re-checked on that day by the
+service-request rules. If the citizen already has an open request for the service (e.g. from an
+earlier visit), that one is linked instead of a second being opened. Calling a number to a desk
+starts its request (submitted → in_progress).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from registrations.exceptions import AlreadyOpenError
+from registrations.models import Citizen, ServiceRequest
+from registrations.services.service_requests import service_request_create, service_request_start
+from schedules.codes import normalize_code
+from schedules.exceptions import (
+    IllegalTransitionError,
+    ServiceNotOfferedError,
+    SessionCancelledError,
+    WrongSessionDayError,
+)
+from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
+from schedules.services.events import appointment_transition, event_log
+
+# Where a request opened at an outreach session was made, by the kind of session. "Other" outreach
+# (e.g. a village hall) is counted with the kecamatan offices.
+CHANNEL_OF_KIND = {
+    "cfd": ServiceRequest.Channel.CFD,
+    "kecamatan": ServiceRequest.Channel.KECAMATAN,
+    "school": ServiceRequest.Channel.SCHOOL,
+    "office": ServiceRequest.Channel.OFFICE,
+    "other": ServiceRequest.Channel.KECAMATAN,
+}
+
+
+def _open_service_request(
+    *,
+    citizen: Citizen,
+    service: str,
+    reason: str,
+    session: OutreachSession,
+    actor,
+    now: dt.datetime,
+    notes: str,
+) -> ServiceRequest:
+    """A new request for the citizen, or the one already open for this service."""
+    try:
+        return service_request_create(
+            citizen=citizen,
+            service=service,
+            reason=reason,
+            channel=CHANNEL_OF_KIND[session.kind],
+            actor=actor,
+            notes=notes,
+            now=now,
+        )
+    except AlreadyOpenError:
+        return ServiceRequest.objects.get(
+            citizen=citizen, service=service, status__in=ServiceRequest.OPEN_STATUSES
+        )
+
+
+def _next_number(session: OutreachSession) -> int:
+    OutreachSession.objects.filter(pk=session.pk).update(last_queue_number=F("last_queue_number") + 1)
+    return OutreachSession.objects.values_list("last_queue_number", flat=True).get(pk=session.pk)
+
+
+def _check_session_day(session: OutreachSession, now: dt.datetime) -> None:
+    if session.is_cancelled:
+        raise SessionCancelledError()
+    if session.date != timezone.localdate(now):
+        raise WrongSessionDayError()
+
+
+@transaction.atomic
+def appointment_check_in(
+    *, code: str, actor, session: OutreachSession | None = None, now: dt.datetime | None = None
+) -> QueueTicket:
+    """Check a booked citizen in on the session day: a queue number of that session. Scanning the same
+    code twice returns the same ticket. Raises Appointment.DoesNotExist (unknown code, or not of
+    `session` when given), WrongSessionDayError, SessionCancelledError, IllegalTransitionError."""
+    now = now or timezone.now()
+    normalized = normalize_code(code)
+    found = Appointment.objects.filter(code=normalized or "").values_list("pk", "slot__session_id").first()
+    if found is None or (session is not None and found[1] != session.pk):
+        raise Appointment.DoesNotExist
+    appointment_id, session_id = found
+    # LOCK ORDER: the session row first (it also serialises the queue counter), then the booking.
+    locked_session = OutreachSession.objects.select_for_update().get(pk=session_id)
+    appointment = (
+        Appointment.objects.select_for_update().select_related("slot", "citizen").get(pk=appointment_id)
+    )
+    if appointment.status == Appointment.Status.CHECKED_IN:
+        return appointment.ticket
+    if appointment.status != Appointment.Status.ACTIVE:
+        raise IllegalTransitionError()
+    _check_session_day(locked_session, now)
+    service_request = _open_service_request(
+        citizen=appointment.citizen,
+        service=appointment.service,
+        reason=appointment.reason,
+        session=locked_session,
+        actor=actor,
+        now=now,
+        notes=f"booking {appointment.code}",
+    )
+    appointment.checked_in_at = now
+    if not Appointment.objects.filter(service_request=service_request).exists():
+        appointment.service_request = service_request  # one request, one booking (OneToOne)
+        appointment.save(update_fields=["service_request"])
+    appointment_transition(
+        appointment,
+        to=Appointment.Status.CHECKED_IN,
+        action=ScheduleEvent.Action.CHECKED_IN,
+        at=now,
+        actor=actor,
+    )
+    ticket = QueueTicket.objects.create(
+        session=locked_session,
+        number=_next_number(locked_session),
+        appointment=appointment,
+        citizen=appointment.citizen,
+        service=appointment.service,
+        service_request=service_request,
+        issued_at=now,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return ticket
+
+
+@transaction.atomic
+def walk_in_register(
+    *,
+    session: OutreachSession,
+    citizen: Citizen,
+    service: str,
+    reason: str,
+    actor,
+    now: dt.datetime | None = None,
+) -> QueueTicket:
+    """Give a citizen without a booking a queue number of today's session (identity checked by the
+    caller, e.g. `citizen_verify`). Raises WrongSessionDayError, SessionCancelledError,
+    ServiceNotOfferedError, NotEligibleError."""
+    now = now or timezone.now()
+    session = OutreachSession.objects.select_for_update().get(pk=session.pk)
+    _check_session_day(session, now)
+    if not session.offers(service):
+        raise ServiceNotOfferedError()
+    # Eligibility on the day: the service-request rules, applied when the request is opened.
+    service_request = _open_service_request(
+        citizen=citizen,
+        service=service,
+        reason=reason,
+        session=session,
+        actor=actor,
+        now=now,
+        notes="walk-in",
+    )
+    ticket = QueueTicket.objects.create(
+        session=session,
+        number=_next_number(session),
+        citizen=citizen,
+        service=service,
+        service_request=service_request,
+        issued_at=now,
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    event_log(
+        action=ScheduleEvent.Action.WALK_IN, session=session, at=now, actor=actor, note=f"#{ticket.number}"
+    )
+    return ticket
+
+
+@transaction.atomic
+def queue_call_next(
+    *, session: OutreachSession, desk: int, actor, now: dt.datetime | None = None
+) -> QueueTicket | None:
+    """Call the lowest waiting number to `desk`; the desk's previous ticket is done. None when
+    nobody waits (the previous ticket is still marked done)."""
+    now = now or timezone.now()
+    # The session row lock serialises desks calling at the same moment: each gets a different number.
+    session = OutreachSession.objects.select_for_update().get(pk=session.pk)
+    QueueTicket.objects.filter(session=session, desk=desk, status=QueueTicket.Status.CALLED).update(
+        status=QueueTicket.Status.DONE
+    )
+    ticket = (
+        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.WAITING)
+        .order_by("number")
+        .first()
+    )
+    if ticket is None:
+        return None
+    ticket.status = QueueTicket.Status.CALLED
+    ticket.desk = desk
+    ticket.called_at = now
+    ticket.save(update_fields=["status", "desk", "called_at"])
+    request = ticket.service_request
+    if request is not None and request.status == ServiceRequest.Status.SUBMITTED:
+        ticket.service_request = service_request_start(service_request=request, actor=actor, now=now)
+    event_log(
+        action=ScheduleEvent.Action.CALLED,
+        session=session,
+        at=now,
+        actor=actor,
+        note=f"#{ticket.number} → desk {desk}",
+    )
+    return ticket
