@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from registrations.models import Citizen, Desa, Kabupaten, Kecamatan, StaffAssignment
+from registrations.models import Citizen, CoverageRun, Desa, Kabupaten, Kecamatan, StaffAssignment
 
 
 @admin.register(Kabupaten)
@@ -36,3 +36,17 @@ class CitizenAdmin(admin.ModelAdmin):
 class StaffAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user"]
     filter_horizontal = ["kecamatan"]
+
+
+@admin.register(CoverageRun)
+class CoverageRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the coverage engine only."""
+
+    list_display = ["id", "computed_at", "reference_date", "duration_ms"]
+    date_hierarchy = "computed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
