@@ -45,10 +45,11 @@ def coverage_latest_run() -> CoverageRun:
     return run
 
 
-def area_names() -> dict[str, str]:
+def area_names(*, desa: bool = True) -> dict[str, str]:
     names = dict(Kabupaten.objects.values_list("code", "name"))
     names.update(Kecamatan.objects.values_list("code", "name"))
-    names.update(Desa.objects.values_list("code", "name"))
+    if desa:
+        names.update(Desa.objects.values_list("code", "name"))
     return names
 
 
@@ -88,7 +89,7 @@ def coverage_overview(*, kecamatan: str | None = None) -> dict:
             raise Http404(kecamatan)
         wanted |= Q(level=Level.DESA, parent_code=kecamatan, cohort=Cohort.ALL)
     snapshots = list(run.snapshots.filter(wanted).order_by("area_code", "cohort"))
-    names = area_names()
+    names = area_names(desa=kecamatan is not None)
     kabupaten = {s.cohort: s for s in snapshots if s.level == Level.KABUPATEN}
     overview = {
         "run_id": run.pk,
@@ -200,7 +201,7 @@ def coverage_projection(*, target_date: dt.date | None = None, cohort: str = Coh
     baselines = {}
     if baseline_run is not None:
         baselines = {s.area_code: s for s in baseline_run.snapshots.filter(level__in=levels, cohort=cohort)}
-    names = area_names()
+    names = area_names(desa=False)
     projections = [
         project_area(
             s,
