@@ -22,7 +22,9 @@ def _connection_retry_delay(retries: int) -> int:
     return min(2 ** (retries + 1), 60)  # 2, 4, 8 … 60 s: a PostgreSQL restart takes seconds
 
 
-@shared_task(bind=True, name="registrations.tasks.recompute_coverage", max_retries=5, ignore_result=False)
+# No stored result: nobody reads it (readers use the snapshot), and publishing then never waits on
+# the result backend.
+@shared_task(bind=True, name="registrations.tasks.recompute_coverage", max_retries=5, ignore_result=True)
 def recompute_coverage(self, requested_at: str | None = None, reference_date: str | None = None) -> dict:
     """Recompute coverage (all areas, all cohorts). Published by beat every 5 minutes, by staff
     (`POST /api/v1/coverage/recompute/`) and through the outbox after completions
