@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
 from blanks.api import routes as blanks_routes
 from kudus_capil.api import router
+from kudus_capil.auth_api import TokenView
 from registrations.api import routes as registrations_routes
 from schedules.api import routes as schedules_routes
 
@@ -11,4 +14,8 @@ _apps = (registrations_routes, schedules_routes, blanks_routes)
 for _app in _apps:
     _app.register(router)
 
-urlpatterns = [pattern for _app in _apps for pattern in _app.urlpatterns] + router.urls
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *(pattern for _app in _apps for pattern in _app.urlpatterns),
+    *router.urls,
+]

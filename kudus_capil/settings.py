@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "kudus_capil",
     "registrations",
     "schedules",
     "blanks",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kudus_capil.audit.AuditTrailMiddleware",
 ]
 
 ROOT_URLCONF = "kudus_capil.urls"
@@ -146,6 +148,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 # --- I18N ------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "id")
@@ -220,7 +223,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "kudus_capil.permissions.IsStaff",
+        "kudus_capil.permissions.ReadOnlyForViewers",
+    ],
     "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -239,6 +245,7 @@ REST_FRAMEWORK = {
         "booking_anon": env_str("THROTTLE_BOOKING_ANON", "10/min"),
         "booking_user": env_str("THROTTLE_BOOKING_USER", "600/min"),
         "lookup_anon": env_str("THROTTLE_LOOKUP_ANON", "30/min"),
+        "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -280,34 +287,67 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
 }
+# Fail fast when Redis is down instead of retrying for ~20 s inside a caller (the outbox retries).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_RESULT_EXPIRES = dt.timedelta(days=1)
 # Periodic schedules: one place. Apps add their entries below as they grow; each says when and why.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Publish outbox messages that could not be relayed at commit time (broker was down): every
+    # 30 s, expiring before the next run so a backlog of sweeps never piles up.
+    "relay-outbox": {"task": "kudus_capil.tasks.relay_outbox", "schedule": 30.0, "options": {"expires": 25}},
+    # Forget relayed outbox messages after a week, once a night.
+    "purge-outbox": {
+        "task": "kudus_capil.tasks.purge_outbox",
+        "schedule": crontab(hour=2, minute=10),
+        "options": {"expires": 3600},
+    },
+}
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    # Personal data past its retention period is purged or anonymised nightly (README: Personal data).
+    "task": "kudus_capil.tasks.apply_retention",
+    "schedule": crontab(hour=3, minute=0),
+    "options": {"expires": 3600},
+}
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 7)
+# Access log (reveals, exports) and audit trail: two years, long enough for an inspection by the
+# data-protection authority or an internal audit cycle, then deleted.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+# After a failed publication, commit-time relays skip the broker for this long (the sweeper retries),
+# so an outage costs one short timeout, not one per request.
+OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 30)
 # The DatabaseScheduler copies them into django-celery-beat's tables at beat start-up (admin →
 # Periodic tasks shows and edits them; a restart of beat resets an entry to the values here).
 # `expires` (Celery) and `expire_seconds` (its copy in the database scheduler) drop a message that
 # waited longer than one interval: a queue backlog then never piles up stale runs.
 COVERAGE_RECOMPUTE_EVERY = dt.timedelta(minutes=env_int("COVERAGE_RECOMPUTE_MINUTES", 5))
 COVERAGE_TASK_EXPIRES = int(COVERAGE_RECOMPUTE_EVERY.total_seconds() * 0.8)
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Coverage toward 100% for the dashboard and /api/v1/coverage/: every 5 minutes, the freshness
-    # the office asked for; completions also trigger a debounced run in between (outbox).
-    "coverage-recompute": {
-        "task": "registrations.tasks.recompute_coverage",
-        "schedule": COVERAGE_RECOMPUTE_EVERY,
-        "options": {"expires": COVERAGE_TASK_EXPIRES, "expire_seconds": COVERAGE_TASK_EXPIRES},
-    },
-    # Snapshot history thinning (all runs for a day, hourly for a week, daily after): hourly, at
-    # a minute away from the recompute so the two rarely meet.
-    "coverage-thin-snapshots": {
-        "task": "registrations.tasks.thin_coverage_snapshots",
-        "schedule": crontab(minute=7),
-        "options": {"expires": 50 * 60, "expire_seconds": 50 * 60},
-    },
-}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Coverage toward 100% for the dashboard and /api/v1/coverage/: every 5 minutes, the freshness
+        # the office asked for; completions also trigger a debounced run in between (outbox).
+        "coverage-recompute": {
+            "task": "registrations.tasks.recompute_coverage",
+            "schedule": COVERAGE_RECOMPUTE_EVERY,
+            "options": {"expires": COVERAGE_TASK_EXPIRES, "expire_seconds": COVERAGE_TASK_EXPIRES},
+        },
+        # Snapshot history thinning (all runs for a day, hourly for a week, daily after): hourly, at
+        # a minute away from the recompute so the two rarely meet.
+        "coverage-thin-snapshots": {
+            "task": "registrations.tasks.thin_coverage_snapshots",
+            "schedule": crontab(minute=7),
+            "options": {"expires": 50 * 60, "expire_seconds": 50 * 60},
+        },
+    }
+)
 # Recordings per day for the projection are averaged over this many days up to the reference date.
 COVERAGE_RECENT_DAYS = env_int("COVERAGE_RECENT_DAYS", 14)
 

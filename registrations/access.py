@@ -24,7 +24,8 @@ def user_roles(user) -> set[str]:
         return set()
     cached = getattr(user, "_kudus_roles", None)
     if cached is None:
-        cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        # groups.all() uses a prefetch when the caller made one (lists of users), else one query.
+        cached = {group.name for group in user.groups.all()} & set(ROLES)
         if user.is_superuser:
             cached.add(ADMIN)
         user._kudus_roles = cached

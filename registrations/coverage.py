@@ -34,6 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kudus_capil.exceptions import ApplicationError
+from kudus_capil.models import OutboxMessage
+from kudus_capil.outbox import outbox_enqueue
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
 from registrations.models import Citizen, CoverageRun, CoverageSnapshot, Desa, Kecamatan
 
@@ -326,31 +328,20 @@ def coverage_snapshots_thin(*, now: dt.datetime | None = None) -> int:
 
 
 # --- Publication -----------------------------------------------------------------------------
-class CoverageQueueUnavailableError(ApplicationError):
-    code = "queue_unavailable"
-    status_code = 503
-    default_message = _("The task queue is unavailable; coverage will be recomputed on schedule.")
+def coverage_refresh_request(*, now: dt.datetime | None = None) -> OutboxMessage:
+    """Ask for a recompute soon, through the outbox (debounced: at most one refresh pending).
 
-
-def coverage_refresh_request(*, now: dt.datetime | None = None) -> str:
-    """Ask a worker for a recompute now; returns the task id.
-
-    Published directly with a bounded wait for the broker (two connection attempts within about
-    a second), so a Redis outage answers 503 instead of hanging the request. Web code that
-    completes a service uses the outbox instead: `outbox_enqueue(TASK_NAME, {}, dedupe_key=DEDUPE_KEY)`.
+    Returns the outbox message; its `task_id` is set once it is relayed, which happens right after
+    the commit unless the broker is down (then the sweeper publishes it later, or it expires: the
+    next beat run makes it moot). Completions publish the same way with the same dedupe key.
     """
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from registrations.tasks import recompute_coverage
-
-    requested_at = (now or timezone.now()).isoformat()
-    try:
-        result = recompute_coverage.apply_async(
-            kwargs={"requested_at": requested_at},
-            expires=settings.COVERAGE_TASK_EXPIRES,
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = outbox_enqueue(
+            TASK_NAME,
+            {"requested_at": now.isoformat()},
+            dedupe_key=DEDUPE_KEY,
+            expires_at=now + dt.timedelta(seconds=settings.COVERAGE_TASK_EXPIRES),
         )
-    except BrokerError as exc:
-        raise CoverageQueueUnavailableError() from exc
-    return result.id
+    message.refresh_from_db()  # the relay after the commit recorded the task id (or left it pending)
+    return message

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -107,17 +108,20 @@ class Postgres:
             check=True,
         )  # fmt: skip
 
-    def pg_ctl(self, action: str) -> None:
+    @property
+    def options(self) -> str:
         # fsync off etc.: a throwaway cluster trades durability for speed. max_connections covers the
         # concurrency tests (hundreds of threads, each with its own connection).
-        options = (
+        return (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400 "
             "-c shared_buffers=256MB -c work_mem=16MB -c maintenance_work_mem=256MB"
         )
+
+    def pg_ctl(self, action: str) -> None:
         args = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w"]
         if action in ("start", "restart"):
-            args += ["-o", options]
+            args += ["-o", self.options]
         if action == "stop":
             args += ["-m", "fast"]
         subprocess.run(as_pg_user([*args, action]), check=True, stdout=subprocess.DEVNULL)
@@ -139,11 +143,7 @@ class Redis:
 
     def start(self) -> None:
         self.dir.mkdir()
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with (
@@ -154,11 +154,21 @@ class Redis:
             time.sleep(0.05)
         raise SystemExit("[testenv] redis-server did not start")
 
+    @property
+    def args(self) -> list[str]:
+        return ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.dir)]  # fmt: skip
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
+        # Fault-injection tests may have restarted Redis as a daemon: shut that one down too.
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                ["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True, timeout=5
+            )
 
     @property
     def url(self) -> str:
@@ -189,6 +199,8 @@ def main(argv: list[str]) -> int:
             "PG_DATA": str(postgres.data),
             "PG_ROOT": str(postgres.root),
             "PG_PORT": str(postgres.port),
+            "PG_CTL_OPTIONS": postgres.options,
+            "REDIS_SERVER_ARGS": shlex.join(redis.args),
             "REDIS_PORT": str(redis.port),
             "REDIS_DIR": str(redis.dir),
         }

@@ -12,6 +12,54 @@ from django.conf import settings
 from kudus_capil.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN_LOG = ROOT / "test-artifacts" / "test-run.log"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _run_log():
+    """Every log record of the run goes to test-artifacts/test-run.log through the same masking
+    filter as production; at the end of the session the file is grepped for the NIKs the tests used
+    (see pytest_sessionfinish)."""
+    import logging
+
+    from kudus_capil.logmask import MaskPersonalDataFilter
+
+    RUN_LOG.parent.mkdir(exist_ok=True)
+    RUN_LOG.write_text("", encoding="utf-8")
+    # Append mode: dictConfig closes every handler when it re-runs, and a closed append-mode
+    # FileHandler reopens on the next record (a "w" one would stay closed and drop records).
+    handler = logging.FileHandler(RUN_LOG, mode="a", encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.addFilter(MaskPersonalDataFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    yield handler
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+@pytest.fixture(autouse=True)
+def _run_log_attached(_run_log):
+    # A second django.setup() (Celery's Django fix-up does one) re-runs dictConfig, which replaces
+    # the root logger's handlers: attach the run log again before every test.
+    import logging
+
+    root = logging.getLogger()
+    if _run_log not in root.handlers:
+        root.addHandler(_run_log)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.factories import USED_NIKS
+
+    if not RUN_LOG.exists() or not USED_NIKS:
+        return
+    text = RUN_LOG.read_text(encoding="utf-8", errors="replace")
+    leaked = sorted(nik for nik in USED_NIKS if nik in text)
+    if leaked:
+        session.exitstatus = 1
+        print(f"\nPERSONAL DATA IN LOGS: {len(leaked)} NIK(s) used by the tests appear in {RUN_LOG}")
+    else:
+        print(f"\nlog check: none of the {len(USED_NIKS)} NIKs used by the tests appear in {RUN_LOG.name}")
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,9 @@ from django.contrib.auth import get_user_model
 from registrations.models import Citizen, CoverageRun, CoverageSnapshot, Desa
 from registrations.nik import encode_nik
 
+# Every NIK a factory made: the run's log is grepped for them at the end (tests/conftest.py).
+USED_NIKS: set[str] = set()
+
 
 def desa(code: str = "33.19.01.2001") -> Desa:
     return Desa.objects.get(code=code)
@@ -34,6 +37,11 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     marital_status = Citizen.MaritalStatus.BELUM_KAWIN
     desa = factory.LazyFunction(lambda: Desa.objects.get(code="33.19.01.2001"))
     address = "RT 01 RW 01"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        USED_NIKS.add(kwargs["nik"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

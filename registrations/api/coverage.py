@@ -4,7 +4,6 @@ jemput-bola targets and the field export of unrecorded residents (CSV, streamed)
 from __future__ import annotations
 
 import csv
-import logging
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -15,7 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kudus_capil.api import error_responses
-from registrations import access
+from kudus_capil.audit import audit_record
+from kudus_capil.models import AuditEvent
+from kudus_capil.permissions import IsStaff
 from registrations.coverage import coverage_refresh_request
 from registrations.coverage_selectors import (
     EXPORT_COLUMNS,
@@ -28,8 +29,6 @@ from registrations.coverage_selectors import (
     coverage_targets,
 )
 from registrations.models import CoverageSnapshot
-
-logger = logging.getLogger(__name__)
 
 COHORT_CHOICES = CoverageSnapshot.Cohort.choices
 AREA_CODE_HELP = "Kemendagri code of the kabupaten (33.19), a kecamatan (33.19.01) or a desa (33.19.01.2001)."
@@ -143,8 +142,13 @@ class ProjectionQuerySerializer(serializers.Serializer):
 
 
 class RecomputeSerializer(serializers.Serializer):
-    task_id = serializers.CharField()
-    status = serializers.CharField()
+    task_id = serializers.CharField(allow_null=True, help_text="Null while the broker is unreachable.")
+    outbox_id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["queued", "pending"],
+        help_text="`queued`: handed to the task queue; `pending`: the outbox will publish it when the "
+        "broker is back (or a scheduled run makes it moot).",
+    )
 
 
 class DesaTargetSerializer(serializers.Serializer):
@@ -188,12 +192,11 @@ def _query(serializer_class, request) -> dict:
 
 
 # --- Permissions -----------------------------------------------------------------------------
-class MayExportResidents(permissions.BasePermission):
-    """Named residents go to staff who plan or do field work, not to read-only viewers."""
+class MayExportCitizens(permissions.BasePermission):
+    """Named residents go to staff allowed to export citizen lists (supervisors, operators)."""
 
     def has_permission(self, request, view) -> bool:
-        roles = access.user_roles(request.user)
-        return bool(roles & {access.ADMIN, access.SUPERVISOR, access.OPERATOR, access.FIELD})
+        return request.user.has_perm("registrations.export_citizens")
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -244,20 +247,26 @@ class CoverageProjectionView(PublicView):
 
 
 class CoverageRecomputeView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    # Staff, not read-only viewers (the settings' default permission classes).
 
     @extend_schema(
         summary="Recompute coverage now (staff)",
+        description="Debounced through the outbox: while a refresh is pending, asking again returns it.",
         request=None,
-        responses={202: RecomputeSerializer, **error_responses(401, 403, 503)},
+        responses={202: RecomputeSerializer, **error_responses(401, 403)},
     )
     def post(self, request):
-        task_id = coverage_refresh_request(now=timezone.now())
-        return Response({"task_id": task_id, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
+        message = coverage_refresh_request(now=timezone.now())
+        body = {
+            "task_id": message.task_id or None,
+            "outbox_id": message.pk,
+            "status": "pending" if message.status == message.Status.PENDING else "queued",
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class CoverageTargetsView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    # Staff (the settings' default): aggregates, so viewers may read them too.
 
     @extend_schema(
         summary="Jemput-bola targets: desa and schools by unrecorded residents, first-time voters first",
@@ -278,7 +287,7 @@ class _Echo:
 
 
 class CoverageExportView(APIView):
-    permission_classes = [permissions.IsAdminUser, MayExportResidents]
+    permission_classes = [IsStaff, MayExportCitizens]
 
     def perform_content_negotiation(self, request, force=False):
         # The body is CSV whatever the Accept header says; errors fall back to the JSON shape.
@@ -300,9 +309,14 @@ class CoverageExportView(APIView):
         query = _query(ExportQuerySerializer, request)
         full_nik = request.user.has_perm("registrations.view_full_nik")
         rows = coverage_export_rows(area_code=query["area"], user=request.user, full_nik=full_nik)
-        # Who exported what is logged (personal data law); the rows themselves never are.
-        logger.info(
-            "coverage export: user %s, area %s, full NIK %s", request.user.pk, query["area"], full_nik
+        # Who exported what goes to the audit trail (personal data law); the rows themselves never do.
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.EXPORT,
+            action="api coverage unrecorded export" + (" (full NIK)" if full_nik else ""),
+            target=f"area {query['area']}",
+            request=request,
+            status_code=200,
         )
         writer = csv.writer(_Echo())
         lines = (writer.writerow(row) for row in _with_header(rows))

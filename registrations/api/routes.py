@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from registrations.api import coverage
+from registrations.api.citizens import CitizenViewSet
 from registrations.api.views import RegionViewSet
 
 urlpatterns: list = [
@@ -19,3 +20,4 @@ urlpatterns: list = [
 
 def register(router) -> None:
     router.register("regions", RegionViewSet, basename="region")
+    router.register("citizens", CitizenViewSet, basename="citizen")

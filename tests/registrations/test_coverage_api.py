@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import zoneinfo
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
+from kudus_capil import outbox
+from kudus_capil.celery import app as celery_app
+from kudus_capil.models import AuditEvent, OutboxMessage
 from registrations.coverage import coverage_recompute
-from registrations.models import Citizen, CoverageRun, StaffAssignment
+from registrations.models import Citizen, CoverageRun
 from registrations.nik import mask_nik
+from registrations.roles import staff_create
 from tests.factories import CitizenFactory, CoverageRunFactory, CoverageSnapshotFactory, UserFactory
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
@@ -22,12 +26,11 @@ REFERENCE = D(2024, 2, 2)
 RECORDED = dt.datetime(2020, 1, 1, 9, 0, tzinfo=WIB)
 
 
-def user_with_role(role: str, *, kecamatan: tuple[str, ...] = (), **fields):
-    user = UserFactory(**fields)
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    if kecamatan:
-        StaffAssignment.objects.create(user=user).kecamatan.set(kecamatan)
-    return user
+_staff_serial = itertools.count(1)
+
+
+def user_with_role(role: str, *, kecamatan: tuple[str, ...] = ()):
+    return staff_create(username=f"{role}-{next(_staff_serial)}", role=role, kecamatan_codes=list(kecamatan))
 
 
 def client_for(user=None) -> APIClient:
@@ -135,24 +138,67 @@ def test_projection_is_public_and_takes_a_target_date(computed):
     assert len(body["kecamatan"]) == 9
 
 
+@pytest.mark.django_db(transaction=True)  # the outbox relays after a real commit
 def test_staff_recompute_answers_202_with_the_task_id(computed):
-    staff = user_with_role("supervisor")
+    staff = user_with_role("operator", kecamatan=("33.19.01",))
 
     response = client_for(staff).post("/api/v1/coverage/recompute/")
 
     assert response.status_code == 202
-    assert response.json()["status"] == "queued"
-    assert len(response.json()["task_id"]) == 36
-    assert CoverageRun.objects.count() == 2  # eager in tests: the task ran in process
+    body = response.json()
+    assert body["status"] == "queued"
+    message = OutboxMessage.objects.get(pk=body["outbox_id"])
+    assert (message.task, message.dedupe_key) == (
+        "registrations.tasks.recompute_coverage",
+        "coverage-refresh",
+    )
+    assert body["task_id"] == message.task_id != ""
+    assert CoverageRun.objects.count() == 2  # eager in tests: the task ran in process after the commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recompute_while_the_broker_is_down_stays_pending_and_is_debounced(computed, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app, "send_task", broker_down)
+    # The failed relay backs off (process-wide); monkeypatch restores it for the tests after this one.
+    monkeypatch.setattr(outbox, "_broker_backoff_until", 0.0)
+    client = client_for(user_with_role("admin"))
+
+    first = client.post("/api/v1/coverage/recompute/")
+    second = client.post("/api/v1/coverage/recompute/")
+
+    assert first.status_code == second.status_code == 202
+    assert first.json()["status"] == "pending" and first.json()["task_id"] is None
+    assert second.json()["outbox_id"] == first.json()["outbox_id"]  # at most one pending refresh
+    assert OutboxMessage.objects.filter(status="pending").count() == 1
+    assert CoverageRun.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen account", "viewer"])
+def test_recompute_is_for_staff_who_may_act(computed, who):
+    if who == "anonymous":
+        user = None
+    elif who == "citizen account":
+        user = UserFactory(is_staff=False)
+    else:
+        user = user_with_role(who)
+
+    response = client_for(user).post("/api/v1/coverage/recompute/")
+
+    assert response.status_code in (401, 403)
+    assert CoverageRun.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen account"])
-def test_recompute_and_targets_are_for_staff_only(computed, who):
+def test_targets_are_for_staff(computed, who):
     client = client_for(None if who == "anonymous" else UserFactory(is_staff=False))
 
-    assert client.post("/api/v1/coverage/recompute/").status_code in (401, 403)
     assert client.get("/api/v1/coverage/targets/").status_code in (401, 403)
-    assert CoverageRun.objects.count() == 1
 
 
 # --- Targets ---------------------------------------------------------------------------------
@@ -236,7 +282,9 @@ def rows_of(response) -> list[dict]:
 
 
 def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_first(residents):
-    response = export(user_with_role("field", kecamatan=("33.19.01",)), "33.19.01")
+    operator = user_with_role("operator", kecamatan=("33.19.01",))
+
+    response = export(operator, "33.19.01")
 
     assert response.status_code == 200
     assert response.streaming
@@ -245,24 +293,25 @@ def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_firs
     assert [r["full_name"] for r in rows] == ["Citra Pemula", "Budi Dewasa"]
     citra = rows[0]
     full = Citizen.objects.get(full_name="Citra Pemula").nik
-    assert citra["nik"] == mask_nik(full) != full
+    assert citra["nik"] == mask_nik(full) != full  # operators have no full-NIK permission
     assert (citra["sex"], citra["school"], citra["desa"], citra["kecamatan"]) == (
-        "P",
-        "SMA 1",
-        "Bakalankrapyak",
-        "Kaliwungu",
-    )
+        "P", "SMA 1", "Bakalankrapyak", "Kaliwungu",
+    )  # fmt: skip
     assert (citra["pemula"], rows[1]["pemula"]) == ("ya", "tidak")
+    event = AuditEvent.objects.get(kind="export")
+    assert (event.actor, event.target) == (operator, "area 33.19.01")
 
 
 def test_full_niks_need_the_permission(residents):
-    user = user_with_role("supervisor")
-    user.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    supervisor = user_with_role("supervisor")  # the role holds registrations.view_full_nik
+    assert supervisor.has_perm("registrations.view_full_nik")
 
-    rows = rows_of(export(user, "33.19.01.2001"))
+    rows = rows_of(export(supervisor, "33.19.01.2001"))
 
-    assert all(r["nik"].isdigit() and len(r["nik"]) == 16 for r in rows)
-    assert len(rows) == 2
+    assert sorted(r["nik"] for r in rows) == sorted(
+        Citizen.objects.filter(full_name__in=["Budi Dewasa", "Citra Pemula"]).values_list("nik", flat=True)
+    )
+    assert "(full NIK)" in AuditEvent.objects.get(kind="export").action
 
 
 def test_the_export_of_the_kabupaten_covers_every_kecamatan(residents):
@@ -279,22 +328,16 @@ def test_scoped_staff_get_404_outside_their_kecamatan(residents, area):
     assert response.json()["code"] == "not_found"
 
 
-def test_viewers_and_the_public_cannot_export_named_residents(residents):
-    assert export(user_with_role("viewer"), "33.19.01").status_code == 403
+@pytest.mark.parametrize("role", ["viewer", "field"])
+def test_staff_without_the_export_permission_cannot_export_named_residents(residents, role):
+    user = user_with_role(role, kecamatan=("33.19.01",) if role == "field" else ())
+
+    response = export(user, "33.19.01")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not AuditEvent.objects.filter(kind="export").exists()
+
+
+def test_the_public_cannot_export(residents):
     assert export(None, "33.19.01").status_code in (401, 403)
-
-
-def test_recompute_answers_503_when_the_queue_is_down(computed, monkeypatch):
-    from kombu.exceptions import OperationalError
-
-    from registrations.tasks import recompute_coverage
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to redis")
-
-    monkeypatch.setattr(recompute_coverage, "apply_async", broker_down)
-
-    response = client_for(user_with_role("admin")).post("/api/v1/coverage/recompute/")
-
-    assert response.status_code == 503
-    assert response.json()["code"] == "queue_unavailable"

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from registrations.access import ADMIN, user_roles
+
+
+def staff_required(view):
+    """Signed-in staff only: anonymous users go to the login page, others get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @staff_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if ADMIN not in user_roles(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,37 @@
+"""Retention of personal data (UU 27/2022: keep it only as long as the service needs it).
+
+Each app registers a purge function here; the periodic task `kudus_capil.tasks.apply_retention`
+runs them all. Periods are settings (README, "Personal data").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from kudus_capil.models import AuditEvent
+
+_PURGERS: dict[str, Callable[[dt.datetime], int]] = {}
+
+
+def register_purger(name: str, purger: Callable[[dt.datetime], int]) -> None:
+    """`purger(now) -> rows affected`; it decides its own cut-off from its own setting."""
+    _PURGERS[name] = purger
+
+
+def audit_log_purge(now: dt.datetime) -> int:
+    """Delete access-log and audit entries older than AUDIT_RETENTION_DAYS."""
+    cutoff = now - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    deleted, _ = AuditEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+register_purger("audit_log", audit_log_purge)
+
+
+def retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    return {name: purger(now) for name, purger in sorted(_PURGERS.items())}

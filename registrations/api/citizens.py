@@ -1,0 +1,127 @@
+"""`/api/v1/citizens/`: the registry for staff clients, scoped to the user's kecamatan."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import pagination, serializers, viewsets
+
+from kudus_capil.api import error_responses
+from kudus_capil.audit import audit_record
+from kudus_capil.models import AuditEvent
+from registrations.models import Citizen
+from registrations.nik import mask_nik
+from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
+
+
+class CitizenCursorPagination(pagination.CursorPagination):
+    """Cursor pagination: constant cost at any depth of a 650k-row list."""
+
+    ordering = ("id",)
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _mask_tail(value: str, keep: int = 3) -> str:
+    return ("•" * max(len(value) - keep, 0) + value[-keep:]) if value else ""
+
+
+class CitizenSerializer(serializers.ModelSerializer):
+    """Personal data (NIK, KK, birth date, phone, e-mail) is masked unless the user may see it."""
+
+    desa = serializers.CharField(source="desa_id", read_only=True, help_text="Kemendagri desa code.")
+    kecamatan = serializers.CharField(source="desa.kecamatan_id", read_only=True)
+    birth_date = serializers.SerializerMethodField(help_text="ISO date; only the year (YYYY) when masked.")
+
+    class Meta:
+        model = Citizen
+        fields = [
+            "id", "nik", "kk", "full_name", "sex", "birth_place", "birth_date", "marital_status", "desa",
+            "kecamatan", "address", "school", "phone", "email", "deceased", "moved_out", "recorded_at",
+            "printed_at", "ikd_activated_at", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_birth_date(self, citizen: Citizen) -> str:
+        if self.context.get("full_data"):
+            return citizen.birth_date.isoformat()
+        return f"{citizen.birth_date:%Y}"
+
+    def to_representation(self, citizen: Citizen) -> dict:
+        data = super().to_representation(citizen)
+        if not self.context.get("full_data"):
+            data["nik"] = mask_nik(citizen.nik)
+            data["kk"] = mask_nik(citizen.kk)
+            data["phone"] = _mask_tail(citizen.phone)
+            data["email"] = "•••@•••" if citizen.email else ""
+        return data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List citizens (scoped to your kecamatan)",
+        parameters=[
+            OpenApiParameter("q", str, description="A full NIK, the start of a NIK, or part of a name."),
+        ],
+        responses={200: CitizenSerializer(many=True), **error_responses(400, 401, 403)},
+        examples=[
+            OpenApiExample(
+                "Masked citizen",
+                value={
+                    "id": 1,
+                    "nik": "3319********0001",
+                    "kk": "3319********0001",
+                    "full_name": "Moh. Ali",
+                    "sex": "L",
+                    "birth_place": "Kudus",
+                    "birth_date": "2000",
+                    "marital_status": "belum_kawin",
+                    "desa": "33.19.01.2001",
+                    "kecamatan": "33.19.01",
+                    "address": "RT 01 RW 02",
+                    "school": "",
+                    "phone": "•••••••••890",
+                    "email": "",
+                    "deceased": False,
+                    "moved_out": False,
+                    "recorded_at": "2018-06-01T09:30:00+07:00",
+                    "printed_at": None,
+                    "ikd_activated_at": None,
+                    "created_at": "2024-02-01T08:00:00+07:00",
+                    "updated_at": "2024-02-01T08:00:00+07:00",
+                },
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One citizen (404 outside your kecamatan)",
+        responses={200: CitizenSerializer, **error_responses(401, 403, 404)},
+    ),
+)
+class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CitizenSerializer
+    filterset_class = CitizenFilter
+    pagination_class = CitizenCursorPagination
+    ordering_fields: list = []  # cursor pagination fixes the order (id)
+
+    def get_queryset(self):
+        return citizens_visible_to(self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["full_data"] = can_see_full_personal_data(self.request.user)
+        return context
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if can_see_full_personal_data(request.user):
+            audit_record(
+                actor=request.user,
+                kind=AuditEvent.Kind.REVEAL,
+                action="api citizen detail",
+                target=f"citizen {kwargs.get('pk')}",
+                reason=request.query_params.get("why", "")[:300],
+                request=request,
+            )
+        return response

@@ -1,0 +1,101 @@
+"""Reads of the registrations app, scoped by role (pages and API share these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registrations.access import scope_queryset
+from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
+from registrations.models import Citizen, Desa, Kecamatan
+
+
+def can_see_full_personal_data(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("registrations.view_full_nik"))
+
+
+def citizens_visible_to(user) -> QuerySet[Citizen]:
+    return scope_queryset(Citizen.objects.select_related("desa__kecamatan"), user, "desa__kecamatan")
+
+
+def citizen_get(*, user, pk: int) -> Citizen:
+    """The citizen, or Http404 when it does not exist or is outside the user's kecamatan."""
+    try:
+        return citizens_visible_to(user).get(pk=pk)
+    except Citizen.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def wajib_q(on: dt.date) -> Q:
+    return Q(deceased=False, moved_out=False) & (
+        Q(birth_date__lte=age_cutoff(on, WAJIB_KTP_AGE))
+        | ~Q(marital_status=Citizen.MaritalStatus.BELUM_KAWIN)
+    )
+
+
+def may_record_q(on: dt.date) -> Q:
+    return Q(deceased=False, moved_out=False) & (
+        Q(birth_date__lte=age_cutoff(on, RECORDING_AGE))
+        | ~Q(marital_status=Citizen.MaritalStatus.BELUM_KAWIN)
+    )
+
+
+def pemula_q() -> Q:
+    earliest, latest = pemula_birth_range(
+        previous_election=settings.PREVIOUS_ELECTION_DATE, election=settings.ELECTION_DATE
+    )
+    return Q(birth_date__gte=earliest, birth_date__lte=latest, deceased=False, moved_out=False)
+
+
+def search_q(term: str) -> Q:
+    """A NIK (or its start) when the term is digits, otherwise a part of the name."""
+    term = term.strip()
+    if term.isascii() and term.isdigit():
+        return Q(nik=term) if len(term) == 16 else Q(nik__startswith=term)
+    return Q(full_name__icontains=term)
+
+
+class CitizenFilter(django_filters.FilterSet):
+    """The citizen filters of the dashboard and the API (one definition for both)."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("NIK or name"), max_length=100)
+    kecamatan = django_filters.ModelChoiceFilter(
+        field_name="desa__kecamatan",
+        queryset=Kecamatan.objects.all(),
+        to_field_name="code",
+        label=_("kecamatan"),
+    )
+    desa = django_filters.ModelChoiceFilter(
+        queryset=Desa.objects.all(), to_field_name="code", label=_("desa")
+    )
+    recorded = django_filters.BooleanFilter(field_name="recorded_at", lookup_expr="isnull", exclude=True,
+                                            label=_("recorded"))  # fmt: skip
+    eligible = django_filters.BooleanFilter(method="filter_eligible", label=_("wajib KTP"))
+    pemula = django_filters.BooleanFilter(method="filter_pemula", label=_("first-time voter"))
+    school = django_filters.CharFilter(
+        field_name="school", lookup_expr="iexact", label=_("school"), max_length=150
+    )
+
+    class Meta:
+        model = Citizen
+        fields = ["q", "kecamatan", "desa", "recorded", "eligible", "pemula", "school"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search_q(value)) if value else queryset
+
+    def filter_eligible(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = wajib_q(timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_pemula(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(pemula_q()) if value else queryset.exclude(pemula_q())
