@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0004_coverage_snapshots'),
-        ('registrations', '0004_merge_citizen_permissions_service_requests'),
+        ("registrations", "0004_coverage_snapshots"),
+        ("registrations", "0004_merge_citizen_permissions_service_requests"),
     ]
 
-    operations = [
-    ]
+    operations = []
