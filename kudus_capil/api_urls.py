@@ -6,7 +6,7 @@ from django.urls import path
 
 from blanks.api import routes as blanks_routes
 from kudus_capil.api import router
-from kudus_capil.auth_api import TokenView
+from kudus_capil.auth_api import TokenRevokeView, TokenView
 from registrations.api import routes as registrations_routes
 from schedules.api import routes as schedules_routes
 
@@ -16,6 +16,7 @@ for _app in _apps:
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     *(pattern for _app in _apps for pattern in _app.urlpatterns),
     *router.urls,
 ]

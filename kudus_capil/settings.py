@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: API URLs answer every error in the one JSON shape (see the module).
+    "kudus_capil.api_middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -227,24 +229,34 @@ REST_FRAMEWORK = {
         "kudus_capil.permissions.IsStaff",
         "kudus_capil.permissions.ReadOnlyForViewers",
     ],
+    # JSON in, JSON out: no browsable HTML pages on API URLs (Swagger UI at /api/docs/ is the
+    # human interface); any other request body is a 415.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["kudus_capil.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kudus_capil.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kudus_capil.api.exception_handler",
+    # Rates: "N/sec|min|hour|day" per scope, from the environment. Counters are in the default
+    # cache (the database cache above), shared by every worker and independent of Redis.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "kudus_capil.throttling.AnonThrottle",
+        "kudus_capil.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
+        # Any anonymous request, per client address; any signed-in request, per user.
         "anon": env_str("THROTTLE_ANON", "120/min"),
         "user": env_str("THROTTLE_USER", "2000/min"),
+        # Booking, cancelling and moving an appointment: per address (anonymous), per user (staff).
         "booking_anon": env_str("THROTTLE_BOOKING_ANON", "10/min"),
         "booking_user": env_str("THROTTLE_BOOKING_USER", "600/min"),
+        # Looking a booking up by code and manage token, per address (slows guessing down).
         "lookup_anon": env_str("THROTTLE_LOOKUP_ANON", "30/min"),
+        # Token requests per address (axes also locks a username after AXES_FAILURE_LIMIT failures).
         "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
     # Client address for per-address rate limits: REMOTE_ADDR unless NUM_PROXIES trusted proxies
@@ -261,6 +273,35 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "SERVERS": [],
+    "TAGS": [
+        {"name": "auth", "description": "API tokens: obtain (staff accounts) and revoke."},
+        {"name": "regions", "description": "Public. The kecamatan and desa/kelurahan of Kudus."},
+        {"name": "citizens", "description": "Staff. The registry, scoped to your kecamatan; cursor pages."},
+        {
+            "name": "sessions",
+            "description": "Public read (upcoming published sessions); staff manage "
+            "their kecamatan's sessions, walk-ins and the queue. Times of day are WIB wall-clock times.",
+        },
+        {"name": "series", "description": "Staff. Recurring schedules that generate sessions."},
+        {
+            "name": "appointments",
+            "description": "Public booking with a manage token (view, cancel, "
+            "reschedule); staff list and check in the bookings of their kecamatan.",
+        },
+        {"name": "service requests", "description": "Staff. Card services and their workflow actions."},
+        {"name": "blank locations", "description": "Staff. Blank-card stock locations and balances."},
+        {
+            "name": "blank movements",
+            "description": "Staff. The blank-card ledger: receipts, transfers, spoilage, adjustments.",
+        },
+        {
+            "name": "coverage",
+            "description": "Public aggregates (coverage, history, projection); staff "
+            "targets, recompute and export.",
+        },
+    ],
     # Swagger UI served from our own static files (no CDN; the CSP allows 'self' only).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

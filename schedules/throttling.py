@@ -9,38 +9,25 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from kudus_capil.throttling import AnonScopedThrottle, UserScopedThrottle
 
-class BookingAnonThrottle(SimpleRateThrottle):
+
+class BookingAnonThrottle(AnonScopedThrottle):
     """Booking and changing bookings through the API, per client address."""
 
     scope = "booking_anon"
 
-    def get_cache_key(self, request, view):
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class BookingUserThrottle(SimpleRateThrottle):
+class BookingUserThrottle(UserScopedThrottle):
     """Staff booking walk-ins through the API, per user: a far higher rate."""
 
     scope = "booking_user"
 
-    def get_cache_key(self, request, view):
-        if getattr(request, "user", None) is None or not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
-
-class LookupAnonThrottle(SimpleRateThrottle):
+class LookupAnonThrottle(AnonScopedThrottle):
     """Reading a booking with its token (guessing codes and tokens is slowed down)."""
 
     scope = "lookup_anon"
-
-    def get_cache_key(self, request, view):
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class BookingFormThrottle(SimpleRateThrottle):

@@ -8,10 +8,7 @@ movement and posts nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -29,6 +26,7 @@ from blanks.services import (
     stock_location_update,
 )
 from kudus_capil.api import error_responses
+from kudus_capil.api_filters import local_day_bounds
 from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES, role_permission
 from registrations.models import Kecamatan
 
@@ -93,7 +91,7 @@ class StockLocationSerializer(serializers.ModelSerializer):
     def get_issued_last_7_days(self, obj) -> int:
         return self._forecast(obj).issued_last_7_days
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field({"type": "string", "format": "decimal", "example": "12.50"})
     def get_daily_issue_rate(self, obj) -> str:
         return str(self._forecast(obj).daily_issue_rate)
 
@@ -254,11 +252,6 @@ class StockMovementCreateSerializer(serializers.Serializer):
         return attrs
 
 
-def _local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return start, timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
 class StockMovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
     location = django_filters.CharFilter(field_name="location__code", help_text=_("Location code."))
@@ -270,8 +263,10 @@ class StockMovementFilter(django_filters.FilterSet):
         fields = ["kind", "location", "reference", "date"]
 
     def filter_date(self, queryset, name, value):
-        start, end = _local_day_bounds(value)
-        return queryset.filter(created_at__gte=start, created_at__lt=end)
+        start, end = local_day_bounds(value)
+        if start is not None:
+            queryset = queryset.filter(created_at__gte=start)
+        return queryset if end is None else queryset.filter(created_at__lt=end)
 
 
 @extend_schema_view(

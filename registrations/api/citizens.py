@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import pagination, serializers, viewsets
+from rest_framework import serializers, viewsets
 
-from kudus_capil.api import error_responses
+from kudus_capil.api import CursorPagination, error_responses
 from kudus_capil.audit import audit_record
 from kudus_capil.models import AuditEvent
 from registrations.models import Citizen
@@ -13,13 +13,11 @@ from registrations.nik import mask_nik
 from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
 
 
-class CitizenCursorPagination(pagination.CursorPagination):
+class CitizenCursorPagination(CursorPagination):
     """Cursor pagination: constant cost at any depth of a 650k-row list."""
 
     ordering = ("id",)
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 def _mask_tail(value: str, keep: int = 3) -> str:
@@ -32,6 +30,9 @@ class CitizenSerializer(serializers.ModelSerializer):
     desa = serializers.CharField(source="desa_id", read_only=True, help_text="Kemendagri desa code.")
     kecamatan = serializers.CharField(source="desa.kecamatan_id", read_only=True)
     birth_date = serializers.SerializerMethodField(help_text="ISO date; only the year (YYYY) when masked.")
+    # Plain strings: masked values (`•••@•••`, `•••••••••890`) and blanks are not e-mail addresses.
+    phone = serializers.CharField(read_only=True, help_text="Masked to the last 3 digits unless allowed.")
+    email = serializers.CharField(read_only=True, help_text="Masked unless allowed; empty when unknown.")
 
     class Meta:
         model = Citizen

@@ -6,10 +6,7 @@ requests of citizens in their kecamatan (others are 404); viewers have no access
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,6 +16,7 @@ from rest_framework.response import Response
 from blanks.models import StockLocation
 from blanks.selectors import locations_visible_to
 from kudus_capil.api import error_responses
+from kudus_capil.api_filters import local_day_bounds
 from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to
@@ -133,11 +131,6 @@ class ServiceRequestReasonSerializer(serializers.Serializer):
 # --- Filters ---------------------------------------------------------------------------------
 
 
-def _local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return start, timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
 class ServiceRequestFilter(django_filters.FilterSet):
     service = django_filters.ChoiceFilter(choices=ServiceRequest.Service.choices)
     status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
@@ -157,14 +150,15 @@ class ServiceRequestFilter(django_filters.FilterSet):
         fields = ["service", "status", "channel", "kecamatan", "location", "date", "date_from", "date_to"]
 
     def filter_date(self, queryset, name, value):
-        start, end = _local_day_bounds(value)
-        return queryset.filter(submitted_at__gte=start, submitted_at__lt=end)
+        return self.filter_date_to(self.filter_date_from(queryset, name, value), name, value)
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(submitted_at__gte=_local_day_bounds(value)[0])
+        start = local_day_bounds(value)[0]
+        return queryset if start is None else queryset.filter(submitted_at__gte=start)
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(submitted_at__lt=_local_day_bounds(value)[1])
+        end = local_day_bounds(value)[1]
+        return queryset if end is None else queryset.filter(submitted_at__lt=end)
 
 
 # --- Views -----------------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kudus_capil.api import WallClockTimeField
 from registrations.nik import validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
 from schedules.forms import MESSAGES as FORM_MESSAGES
@@ -19,6 +23,9 @@ from schedules.models import (
     SessionKind,
     Slot,
 )
+
+SESSION_DATES = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+MSG_SESSION_DATE = _("Choose a date from 2000 to 2099.")
 
 
 def _no_markup(value: str) -> str:
@@ -43,6 +50,8 @@ class SlotSerializer(serializers.ModelSerializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     venue = serializers.CharField(source="venue_name")
+    start_time = WallClockTimeField()
+    end_time = WallClockTimeField()
     kecamatan = serializers.CharField(source="kecamatan_id")
     kecamatan_name = serializers.CharField(source="kecamatan.name")
     services = serializers.ListField(child=serializers.ChoiceField(choices=Service.choices))
@@ -82,14 +91,6 @@ class SessionSerializer(serializers.ModelSerializer):
         return SlotSerializer(slots, many=True).data
 
 
-class SessionFilterSerializer(serializers.Serializer):
-    service = serializers.ChoiceField(choices=Service.choices, required=False)
-    kecamatan = serializers.RegexField(r"^33\.19\.\d{2}$", required=False)
-    kind = serializers.ChoiceField(choices=SessionKind.choices, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-
-
 class _SessionInputFields(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     title = serializers.CharField(max_length=150, validators=[_no_markup])
@@ -116,8 +117,8 @@ class _SessionInputFields(serializers.Serializer):
         max_value=180,
     )
     kecamatan = serializers.RegexField(r"^33\.19\.\d{2}$", help_text="Kemendagri code, e.g. 33.19.02.")
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    start_time = WallClockTimeField()
+    end_time = WallClockTimeField()
     services = serializers.ListField(
         child=serializers.ChoiceField(choices=Service.choices), allow_empty=False, max_length=3
     )
@@ -135,8 +136,23 @@ class _SessionInputFields(serializers.Serializer):
     notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
+class SessionDateField(serializers.DateField):
+    """A session date as staff enter it: a real planning date, 2000–2099 (a year-0224 session
+    would be stored, then shown with the local mean time offset of old Batavia)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "A date from 2000-01-01 to 2099-12-31.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not SESSION_DATES[0] <= day <= SESSION_DATES[1]:
+            raise serializers.ValidationError(MSG_SESSION_DATE, code="date_range")
+        return day
+
+
 class SessionCreateSerializer(_SessionInputFields):
-    date = serializers.DateField()
+    date = SessionDateField()
 
 
 class SessionUpdateSerializer(serializers.Serializer):
@@ -166,8 +182,8 @@ class SlotRemoveResultSerializer(serializers.Serializer):
 
 
 class SeriesCreateSerializer(_SessionInputFields):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = SessionDateField()
+    end_date = SessionDateField()
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         allow_empty=False,
@@ -179,6 +195,8 @@ class SeriesCreateSerializer(_SessionInputFields):
 
 class SeriesSerializer(serializers.ModelSerializer):
     venue = serializers.CharField(source="venue_name")
+    start_time = WallClockTimeField()
+    end_time = WallClockTimeField()
     kecamatan = serializers.CharField(source="kecamatan_id")
     services = serializers.ListField(child=serializers.ChoiceField(choices=Service.choices))
     sessions = serializers.SerializerMethodField()
@@ -304,17 +322,6 @@ class StaffAppointmentSerializer(AppointmentSerializer):
 
     class Meta(AppointmentSerializer.Meta):
         fields = [*AppointmentSerializer.Meta.fields, "citizen_name"]
-
-
-class AppointmentFilterSerializer(serializers.Serializer):
-    session = serializers.IntegerField(required=False, min_value=1)
-    slot = serializers.IntegerField(required=False, min_value=1)
-    status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
-    service = serializers.ChoiceField(choices=Service.choices, required=False)
-    kecamatan = serializers.RegexField(r"^33\.19\.\d{2}$", required=False)
-    date = serializers.DateField(required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -12,12 +12,13 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from kudus_capil.api import error_responses
+from kudus_capil.throttling import AnonThrottle, UserThrottle
 from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, kecamatan_scope, user_roles
 from schedules import selectors, services
 from schedules.api import serializers as s
+from schedules.api.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.exceptions import NothingToCallError
 from schedules.models import OutreachSeries, OutreachSession, Slot
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
@@ -66,8 +67,8 @@ class SessionViewSet(viewsets.GenericViewSet):
 
     serializer_class = s.SessionSerializer
     lookup_value_regex = r"\d+"
-    filter_backends: list = []
-    pagination_class = viewsets.GenericViewSet.pagination_class
+    filterset_class = SessionFilter
+    ordering_fields = ["date", "start_time", "id"]
 
     def get_permissions(self):
         if self.action in ("list", "retrieve", "queue"):
@@ -84,18 +85,11 @@ class SessionViewSet(viewsets.GenericViewSet):
             return selectors.sessions_for_staff(self.request.user)
         return selectors.sessions_public(with_slots=True)
 
-    @extend_schema(
-        parameters=[s.SessionFilterSerializer],
-        responses={200: s.SessionSerializer(many=True), **error_responses(400)},
-    )
+    @extend_schema(responses={200: s.SessionSerializer(many=True)})
     def list(self, request):
-        params = s.SessionFilterSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        if self._staff():
-            queryset = selectors.sessions_for_staff(request.user, **params.validated_data)
-        else:
-            queryset = selectors.sessions_public(with_slots=True, **params.validated_data)
-        page = self.paginate_queryset(queryset)
+        """Anonymous clients see the published, upcoming sessions open to booking (with their open
+        slots); staff see every session of their kecamatan (any status, all slots)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(s.SessionSerializer(page, many=True).data)
 
     @extend_schema(responses={200: s.SessionSerializer, **error_responses(404)})
@@ -218,14 +212,16 @@ class SeriesViewSet(viewsets.GenericViewSet):
     serializer_class = s.SeriesSerializer
     permission_classes = [IsSessionManager]
     lookup_value_regex = r"\d+"
-    filter_backends: list = []
+    filterset_class = SeriesFilter
+    ordering_fields = ["start_date", "id"]
 
     def get_queryset(self):
         return selectors.series_for_staff(self.request.user).order_by("start_date", "id")
 
     @extend_schema(responses={200: s.SeriesSerializer(many=True)})
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset().prefetch_related("sessions"))
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related("sessions")
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.SeriesSerializer(page, many=True).data)
 
     @extend_schema(responses={200: s.SeriesSerializer, **error_responses(404)})
@@ -252,7 +248,8 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     serializer_class = s.AppointmentSerializer
     lookup_field = "code"
     lookup_value_regex = r"[A-Za-z0-9-]{4,16}"
-    filter_backends: list = []
+    filterset_class = AppointmentFilter
+    ordering_fields = ["created_at", "code", "status"]
 
     def get_permissions(self):
         if self.action in ("create", "retrieve", "cancel", "reschedule"):
@@ -263,8 +260,8 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         if self.action in ("create", "cancel", "reschedule"):
             return [BookingAnonThrottle(), BookingUserThrottle()]
         if self.action == "retrieve":
-            return [LookupAnonThrottle(), UserRateThrottle()]
-        return [AnonRateThrottle(), UserRateThrottle()]
+            return [LookupAnonThrottle(), UserThrottle()]
+        return [AnonThrottle(), UserThrottle()]
 
     def get_queryset(self):
         return selectors.appointments_for_staff(self.request.user)
@@ -285,27 +282,10 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             raise Http404
         return appointment
 
-    @extend_schema(
-        parameters=[s.AppointmentFilterSerializer],
-        responses={200: s.StaffAppointmentSerializer(many=True), **error_responses(400, 403)},
-    )
+    @extend_schema(responses={200: s.StaffAppointmentSerializer(many=True)})
     def list(self, request):
-        params = s.AppointmentFilterSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        filters = params.validated_data
-        queryset = self.get_queryset()
-        lookups = {
-            "session": "slot__session_id",
-            "slot": "slot_id",
-            "status": "status",
-            "service": "service",
-            "kecamatan": "slot__session__kecamatan_id",
-            "date": "slot__session__date",
-            "date_from": "slot__session__date__gte",
-            "date_to": "slot__session__date__lte",
-        }
-        queryset = queryset.filter(**{lookups[name]: value for name, value in filters.items()})
-        page = self.paginate_queryset(queryset)
+        """The bookings of your kecamatan, by slot start."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(s.StaffAppointmentSerializer(page, many=True).data)
 
     @extend_schema(

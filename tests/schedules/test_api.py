@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from schedules.models import Appointment, OutreachSession, QueueTicket, Slot
-from schedules.throttling import BookingAnonThrottle
 from tests.factories import OutreachSessionFactory, citizen_aged, staff_user
 
 
@@ -173,15 +172,9 @@ def test_cancel_and_reschedule_need_the_token(api, session, day):
     assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
 
 
-def test_anonymous_booking_is_rate_limited_per_address_and_staff_per_user(api, session, day, monkeypatch):
-    monkeypatch.setattr(
-        BookingAnonThrottle, "THROTTLE_RATES", {"booking_anon": "2/min", "booking_user": "100/min"}
-    )
-    from schedules.throttling import BookingUserThrottle
-
-    monkeypatch.setattr(
-        BookingUserThrottle, "THROTTLE_RATES", {"booking_anon": "2/min", "booking_user": "100/min"}
-    )
+def test_anonymous_booking_is_rate_limited_per_address_and_staff_per_user(api, session, day, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "booking_anon": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     for index in range(2):
         api.post(
             "/api/v1/appointments/",
