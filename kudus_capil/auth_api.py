@@ -31,7 +31,7 @@ class LockedOutError(ApplicationError):
         return {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenObtainSerializer(AuthTokenSerializer):
     username = serializers.CharField(label=_("Username"), max_length=150)
     password = serializers.CharField(
         label=_("Password"), max_length=4096, style={"input_type": "password"}, trim_whitespace=False
@@ -82,13 +82,13 @@ class TokenView(APIView):
         summary="Obtain an API token (staff accounts)",
         description="Send it as `Authorization: Token <token>`. Five failed attempts for a username "
         "from one address lock it out for a while (429 `locked_out`).",
-        request=TokenRequestSerializer,
+        request=TokenObtainSerializer,
         responses={200: TokenResponseSerializer},
         examples=_TOKEN_EXAMPLES,
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        form = TokenRequestSerializer(data=request.data, context={"request": request})
+        form = TokenObtainSerializer(data=request.data, context={"request": request})
         if not form.is_valid():
             if getattr(request, "axes_locked_out", False):
                 raise LockedOutError()

@@ -268,7 +268,25 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "kudus-capil API",
-    "DESCRIPTION": "e-KTP coverage portal of Disdukcapil Kabupaten Kudus. Version 1.",
+    "DESCRIPTION": (
+        "e-KTP coverage portal of Disdukcapil Kabupaten Kudus, version 1. Everything is under `/api/v1/`.\n\n"
+        "**Auth**: `POST /api/v1/auth/token/` with a staff account's `{username, password}` gives "
+        "`{token}`; send `Authorization: Token <token>`. Revoke it with `POST /api/v1/auth/token/revoke/` "
+        "(or `DELETE /api/v1/auth/token/`). Browsers signed in to the dashboard use their session "
+        "(writes need the `X-CSRFToken` header). Public without credentials: regions, sessions (read), "
+        "booking and managing an appointment with its manage token, the coverage aggregates, this "
+        "schema and the docs. Staff see only their kecamatan: anything outside it is a 404.\n\n"
+        "**Lists**: `{count, next, previous, results}` with `?page=` and `?page_size=` (≤ 500); citizens "
+        "use cursor pages `{next, previous, results}`. Filters are query parameters; `?ordering=field` "
+        "or `-field` where listed.\n\n"
+        "**Times**: timestamps are ISO 8601 with their offset (`2024-02-03T08:15:00+07:00`); a "
+        "session's `start_time`/`end_time` are WIB wall-clock times `HH:MM:SS` without an offset.\n\n"
+        "**Errors**: always `{code, detail, fields}` (JSON, also for unknown URLs): 400 `invalid` "
+        "(per-field messages in `fields`), 401, 403, 404, 405, 409 (state conflicts), 413, 415, 429 "
+        "`throttled` with `Retry-After`.\n\n"
+        "**Rate limits**: per client address for anonymous clients (booking and booking lookups have "
+        "their own, lower limits), per user for tokens and sessions."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

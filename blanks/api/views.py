@@ -11,7 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -115,19 +115,63 @@ class StockLocationUpdateSerializer(StockLocationSerializer):
         read_only_fields = ["code"]
 
 
+_LOCATION = {
+    "code": "KEC-01",
+    "name": "Kantor Kecamatan Kaliwungu",
+    "kind": "kecamatan_office",
+    "kecamatan": "33.19.01",
+    "low_stock_threshold": 100,
+    "min_days_of_cover": 3,
+    "active": True,
+    "balance": 412,
+    "issued_last_7_days": 266,
+    "daily_issue_rate": "38.00",
+    "days_of_cover": "10.84",
+    "runs_out_on": "2024-02-13",
+    "low_stock": False,
+}
+LOCATION_EXAMPLE = OpenApiExample("Kecamatan office", value=_LOCATION, response_only=True)
+LOCATION_CREATE_EXAMPLE = OpenApiExample(
+    "A mobile unit",
+    value={"code": "MOBIL-1", "name": "Mobil Pelayanan 1", "kind": "mobile_unit", "kecamatan": None,
+           "low_stock_threshold": 50, "min_days_of_cover": 2, "active": True},
+    request_only=True,
+)  # fmt: skip
+LOCATION_CREATED_EXAMPLE = OpenApiExample(
+    "Created (empty)",
+    value={"code": "MOBIL-1", "name": "Mobil Pelayanan 1", "kind": "mobile_unit", "kecamatan": None,
+           "low_stock_threshold": 50, "min_days_of_cover": 2, "active": True, "balance": 0,
+           "issued_last_7_days": 0, "daily_issue_rate": "0.00", "days_of_cover": None, "runs_out_on": None,
+           "low_stock": True},
+    response_only=True,
+)  # fmt: skip
+LOCATION_PATCH_EXAMPLE = OpenApiExample(
+    "Raise the threshold", value={"low_stock_threshold": 150}, request_only=True
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Stock locations with balance, threshold and days of cover"),
+    list=extend_schema(
+        summary="Stock locations with balance, threshold and days of cover", examples=[LOCATION_EXAMPLE]
+    ),
     retrieve=extend_schema(
-        summary="One stock location", responses={200: StockLocationSerializer, **error_responses(404)}
+        summary="One stock location",
+        responses={200: StockLocationSerializer, **error_responses(404)},
+        examples=[LOCATION_EXAMPLE],
     ),
     create=extend_schema(
         summary="Add a stock location (admin, supervisor)",
         responses={201: StockLocationSerializer, **error_responses(400, 403)},
+        examples=[LOCATION_CREATE_EXAMPLE, LOCATION_CREATED_EXAMPLE],
     ),
     partial_update=extend_schema(
         summary="Change a location's name, thresholds or active flag (admin, supervisor)",
         request=StockLocationUpdateSerializer,
         responses={200: StockLocationSerializer, **error_responses(400, 403, 404)},
+        examples=[
+            LOCATION_PATCH_EXAMPLE,
+            OpenApiExample("Changed", value={**_LOCATION, "low_stock_threshold": 150}, response_only=True),
+        ],
     ),
 )
 class StockLocationViewSet(
@@ -269,10 +313,48 @@ class StockMovementFilter(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(created_at__lt=end)
 
 
+_MOVEMENT = {
+    "id": 7120,
+    "kind": "receipt",
+    "location": "DISDUK",
+    "to_location": None,
+    "from_location": None,
+    "quantity": 2000,
+    "delta": 2000,
+    "balance_after": 4141,
+    "reference": "SJ-2024-0105",
+    "reason": "",
+    "service_request": None,
+    "actor": "supervisor.stok",
+    "created_at": "2024-01-05T10:12:00+07:00",
+}
+MOVEMENT_EXAMPLE = OpenApiExample("A receipt", value=_MOVEMENT, response_only=True)
+MOVEMENT_TRANSFER_REQUEST = OpenApiExample(
+    "Transfer 300 blanks to a kecamatan",
+    value={"kind": "transfer", "location": "DISDUK", "to_location": "KEC-01", "quantity": 300,
+           "reference": "TRF-2024-0031", "reason": ""},
+    request_only=True,
+)  # fmt: skip
+MOVEMENT_RECEIPT_REQUEST = OpenApiExample(
+    "Receive a delivery",
+    value={"kind": "receipt", "location": "DISDUK", "quantity": 2000, "reference": "SJ-2024-0105"},
+    request_only=True,
+)
+MOVEMENT_TRANSFER_RESPONSE = OpenApiExample(
+    "The outgoing leg of the transfer",
+    value={**_MOVEMENT, "id": 7188, "kind": "transfer", "to_location": "KEC-01", "quantity": 300,
+           "delta": -300, "balance_after": 3841, "reference": "TRF-2024-0031",
+           "created_at": "2024-01-06T09:00:00+07:00"},
+    response_only=True,
+)  # fmt: skip
+
+
 @extend_schema_view(
-    list=extend_schema(summary="The blank-stock ledger"),
+    list=extend_schema(summary="The blank-stock ledger", examples=[MOVEMENT_EXAMPLE]),
     retrieve=extend_schema(
-        summary="One ledger entry", responses={200: StockMovementSerializer, **error_responses(404)}
+        summary="One ledger entry",
+        responses={200: StockMovementSerializer, **error_responses(404)},
+        examples=[MOVEMENT_EXAMPLE],
     ),
 )
 class StockMovementViewSet(
@@ -289,8 +371,11 @@ class StockMovementViewSet(
 
     @extend_schema(
         summary="Post a receipt, transfer, spoilage or adjustment (adjustments: admin, supervisor)",
+        description="Receipts and transfers need a `reference`: posting the same one again answers "
+        "with the first movement (201) and posts nothing. 409 when the stock would go below zero.",
         request=StockMovementCreateSerializer,
         responses={201: StockMovementSerializer, **error_responses(400, 403, 409)},
+        examples=[MOVEMENT_TRANSFER_REQUEST, MOVEMENT_RECEIPT_REQUEST, MOVEMENT_TRANSFER_RESPONSE],
     )
     def create(self, request, *args, **kwargs):
         form = StockMovementCreateSerializer(data=request.data, context=self.get_serializer_context())

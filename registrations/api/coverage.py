@@ -8,7 +8,7 @@ import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -199,6 +199,127 @@ class MayExportCitizens(permissions.BasePermission):
         return request.user.has_perm("registrations.export_citizens")
 
 
+# --- Examples (the schema's) ----------------------------------------------------------------
+def _figures(code: str, name: str, wajib: int, recorded: int, printed: int, ikd: int) -> dict:
+    def pct(part: int) -> float | None:
+        return CoverageSnapshot.percent(part, wajib)
+
+    return {
+        "code": code, "name": name, "wajib_ktp": wajib, "recorded": recorded,
+        "unrecorded": wajib - recorded, "coverage_pct": pct(recorded), "printed": printed,
+        "printed_pct": pct(printed), "ikd_activated": ikd, "ikd_activated_pct": pct(ikd),
+    }  # fmt: skip
+
+
+_KABUPATEN = _figures("33.19", "Kudus", 643069, 641171, 640802, 19004)
+_KALIWUNGU = _figures("33.19.01", "Kaliwungu", 73254, 73031, 72988, 2101)
+COVERAGE_EXAMPLE = OpenApiExample(
+    "Kudus on 2 Feb 2024 (one of the nine kecamatan shown)",
+    value={
+        "run_id": 8812,
+        "computed_at": "2024-02-02T16:05:03+07:00",
+        "reference_date": "2024-02-02",
+        "target_pct": 100,
+        "kabupaten": _KABUPATEN,
+        "kecamatan": [_KALIWUNGU],
+        "cohorts": {
+            "pemula": _figures("33.19", "Kudus", 61210, 60311, 60102, 4012),
+            "age_16": _figures("33.19", "Kudus", 12877, 7120, 0, 0),
+        },
+    },
+    response_only=True,
+)
+_POINT = {
+    "run_id": 8812, "computed_at": "2024-02-02T16:05:03+07:00", "reference_date": "2024-02-02",
+    "wajib_ktp": 643069, "recorded": 641171, "unrecorded": 1898, "coverage_pct": 99.7,
+    "printed": 640802, "ikd_activated": 19004,
+}  # fmt: skip
+HISTORY_EXAMPLE = OpenApiExample(
+    "The kabupaten over two days",
+    value={
+        "area": {"code": "33.19", "name": "Kudus", "level": "kabupaten"},
+        "cohort": "all",
+        "points": [
+            {
+                **_POINT,
+                "run_id": 8530,
+                "computed_at": "2024-02-01T16:05:02+07:00",
+                "reference_date": "2024-02-01",
+                "recorded": 640998,
+                "unrecorded": 2071,
+                "coverage_pct": 99.67,
+            },
+            _POINT,
+        ],
+    },
+    response_only=True,
+)
+_PROJECTED = {
+    "code": "33.19", "name": "Kudus", "wajib_ktp": 643069, "recorded": 641171, "unrecorded": 1898,
+    "coverage_pct": 99.7, "daily_rate": 173.5, "net_daily_change": 121.4, "projected_date": "2024-02-13",
+    "days_left": 12, "required_daily": 159, "on_track": True,
+}  # fmt: skip
+PROJECTION_EXAMPLE = OpenApiExample(
+    "Toward the election day",
+    value={
+        "run_id": 8812,
+        "computed_at": "2024-02-02T16:05:03+07:00",
+        "reference_date": "2024-02-02",
+        "target_date": "2024-02-14",
+        "target_pct": 100,
+        "cohort": "all",
+        "recent_days": 14,
+        "baseline_reference_date": "2024-01-19",
+        "kabupaten": _PROJECTED,
+        "kecamatan": [
+            {
+                **_PROJECTED,
+                "code": "33.19.01",
+                "name": "Kaliwungu",
+                "wajib_ktp": 73254,
+                "recorded": 73031,
+                "unrecorded": 223,
+                "coverage_pct": 99.69,
+                "daily_rate": 18.2,
+                "net_daily_change": 12.9,
+                "projected_date": "2024-02-15",
+                "required_daily": 19,
+                "on_track": False,
+            }
+        ],
+    },
+    response_only=True,
+)
+RECOMPUTE_EXAMPLE = OpenApiExample(
+    "Queued",
+    value={"task_id": "5b1f0f1e-1d7c-4c61-9d4e-8a0f9c2b7e11", "outbox_id": 3301, "status": "queued"},
+    response_only=True,
+    status_codes=["202"],
+)
+TARGETS_EXAMPLE = OpenApiExample(
+    "Where to send the field teams",
+    value={
+        "run_id": 8812,
+        "computed_at": "2024-02-02T16:05:03+07:00",
+        "reference_date": "2024-02-02",
+        "desa": [
+            {
+                "code": "33.19.01.2001",
+                "name": "Bakalankrapyak",
+                "kecamatan_code": "33.19.01",
+                "kecamatan": "Kaliwungu",
+                "pemula_unrecorded": 41,
+                "eligible_unrecorded": 97,
+                "wajib_unrecorded": 58,
+                "age_16_unrecorded": 39,
+            }
+        ],
+        "schools": [{"name": "SMA Negeri 1 Kudus", "pemula_unrecorded": 23, "eligible_unrecorded": 61}],
+    },
+    response_only=True,
+)
+
+
 # --- Views -----------------------------------------------------------------------------------
 class PublicView(APIView):
     permission_classes = [permissions.AllowAny]
@@ -208,8 +329,10 @@ class PublicView(APIView):
 class CoverageView(PublicView):
     @extend_schema(
         summary="Coverage toward 100% (latest run)",
+        description="404 `coverage_not_computed` before the first run.",
         parameters=[CoverageQuerySerializer],
         responses={200: CoverageSerializer, **error_responses(400, 404)},
+        examples=[COVERAGE_EXAMPLE],
     )
     def get(self, request):
         query = _query(CoverageQuerySerializer, request)
@@ -219,8 +342,10 @@ class CoverageView(PublicView):
 class CoverageHistoryView(PublicView):
     @extend_schema(
         summary="Coverage history of one area and cohort",
+        description="Oldest first: one point per run kept by the history thinning.",
         parameters=[HistoryQuerySerializer],
         responses={200: HistorySerializer, **error_responses(400, 404)},
+        examples=[HISTORY_EXAMPLE],
     )
     def get(self, request):
         query = _query(HistoryQuerySerializer, request)
@@ -239,6 +364,7 @@ class CoverageProjectionView(PublicView):
         summary="Projection: when 100% is reached, and the daily rate needed by a target date",
         parameters=[ProjectionQuerySerializer],
         responses={200: ProjectionSerializer, **error_responses(400, 404)},
+        examples=[PROJECTION_EXAMPLE],
     )
     def get(self, request):
         query = _query(ProjectionQuerySerializer, request)
@@ -254,6 +380,7 @@ class CoverageRecomputeView(APIView):
         description="Debounced through the outbox: while a refresh is pending, asking again returns it.",
         request=None,
         responses={202: RecomputeSerializer, **error_responses(401, 403)},
+        examples=[RECOMPUTE_EXAMPLE],
     )
     def post(self, request):
         message = coverage_refresh_request(now=timezone.now())
@@ -272,6 +399,7 @@ class CoverageTargetsView(APIView):
         summary="Jemput-bola targets: desa and schools by unrecorded residents, first-time voters first",
         parameters=[TargetsQuerySerializer],
         responses={200: TargetsSerializer, **error_responses(400, 401, 403, 404)},
+        examples=[TARGETS_EXAMPLE],
     )
     def get(self, request):
         query = _query(TargetsQuerySerializer, request)

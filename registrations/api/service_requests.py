@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -161,16 +161,141 @@ class ServiceRequestFilter(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(submitted_at__lt=end)
 
 
+# --- Examples (the schema's) ----------------------------------------------------------------
+
+_SR_CITIZEN = {
+    "id": 4211,
+    "masked_nik": "3319********0003",
+    "full_name": "Siti Aminah",
+    "desa": "33.19.01.2001",
+    "kecamatan": "33.19.01",
+}
+_SUBMITTED_EVENT = {
+    "id": 901,
+    "at": "2024-02-03T08:05:12+07:00",
+    "from_status": "",
+    "to_status": "submitted",
+    "actor": "operator.kaliwungu",
+    "reason": "",
+    "detail": {},
+}
+
+
+def _service_request(status: str, **changes) -> dict:
+    value = {
+        "id": 512,
+        "citizen": _SR_CITIZEN,
+        "service": "printing",
+        "reason": "new",
+        "channel": "kecamatan",
+        "status": status,
+        "status_reason": "",
+        "location": "KEC-01",
+        "notes": "",
+        "submitted_at": "2024-02-03T08:05:12+07:00",
+        "started_at": None,
+        "completed_at": None,
+        "closed_at": None,
+        "submitted_by": "operator.kaliwungu",
+        "served_by": None,
+        "events": [_SUBMITTED_EVENT],
+    }
+    value.update(changes)
+    return value
+
+
+def _event(event_id: int, at: str, from_status: str, to_status: str, reason: str = "") -> dict:
+    return {**_SUBMITTED_EVENT, "id": event_id, "at": at, "from_status": from_status,
+            "to_status": to_status, "reason": reason}  # fmt: skip
+
+
+SR_SUBMITTED = OpenApiExample("Submitted", value=_service_request("submitted"), response_only=True)
+SR_STARTED = OpenApiExample(
+    "In progress",
+    value=_service_request(
+        "in_progress",
+        started_at="2024-02-03T08:20:00+07:00",
+        served_by="operator.kaliwungu",
+        events=[_SUBMITTED_EVENT, _event(902, "2024-02-03T08:20:00+07:00", "submitted", "in_progress")],
+    ),
+    response_only=True,
+)
+SR_COMPLETED = OpenApiExample(
+    "Completed (one blank issued from KEC-01)",
+    value=_service_request(
+        "completed",
+        started_at="2024-02-03T08:20:00+07:00",
+        completed_at="2024-02-03T08:31:40+07:00",
+        served_by="operator.kaliwungu",
+        events=[
+            _SUBMITTED_EVENT,
+            _event(902, "2024-02-03T08:20:00+07:00", "submitted", "in_progress"),
+            _event(903, "2024-02-03T08:31:40+07:00", "in_progress", "completed"),
+        ],
+    ),
+    response_only=True,
+)
+SR_CANCELLED = OpenApiExample(
+    "Cancelled",
+    value=_service_request(
+        "cancelled",
+        status_reason="Citizen asked to come back next week.",
+        closed_at="2024-02-03T09:00:00+07:00",
+        events=[
+            _SUBMITTED_EVENT,
+            _event(904, "2024-02-03T09:00:00+07:00", "submitted", "cancelled",
+                   "Citizen asked to come back next week."),
+        ],
+    ),
+    response_only=True,
+)  # fmt: skip
+SR_REJECTED = OpenApiExample(
+    "Rejected",
+    value=_service_request(
+        "rejected",
+        status_reason="The police loss report is missing.",
+        closed_at="2024-02-03T09:00:00+07:00",
+        events=[
+            _SUBMITTED_EVENT,
+            _event(905, "2024-02-03T09:00:00+07:00", "submitted", "rejected",
+                   "The police loss report is missing."),
+        ],
+    ),
+    response_only=True,
+)  # fmt: skip
+SR_CREATE_REQUEST = OpenApiExample(
+    "Printing at the kecamatan office",
+    value={
+        "citizen": "3319014507060003",
+        "service": "printing",
+        "reason": "new",
+        "channel": "kecamatan",
+        "location": "KEC-01",
+        "notes": "",
+    },
+    request_only=True,
+)
+SR_LOCATION_REQUEST = OpenApiExample("Serving location", value={"location": "KEC-01"}, request_only=True)
+SR_REASON_REQUEST = OpenApiExample(
+    "Reason", value={"reason": "Citizen asked to come back next week."}, request_only=True
+)
+
+
 # --- Views -----------------------------------------------------------------------------------
 
 _TRANSITION_ERRORS = error_responses(400, 403, 404, 409)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Service requests in your area", responses={200: ServiceRequestSerializer}),
+    list=extend_schema(
+        summary="Service requests in your area",
+        responses={200: ServiceRequestSerializer(many=True)},
+        examples=[SR_SUBMITTED],
+    ),
     retrieve=extend_schema(
         summary="One service request with its event log",
         responses={200: ServiceRequestSerializer, **error_responses(404)},
+        examples=[SR_STARTED],
     ),
 )
 class ServiceRequestViewSet(
@@ -193,8 +318,11 @@ class ServiceRequestViewSet(
 
     @extend_schema(
         summary="Submit a service request",
+        description="The citizen is named by NIK and must be in your area; 409 when the citizen "
+        "already has an open request for the service.",
         request=ServiceRequestCreateSerializer,
         responses={201: ServiceRequestSerializer, **error_responses(400, 403, 409)},
+        examples=[SR_CREATE_REQUEST, SR_SUBMITTED],
     )
     def create(self, request, *args, **kwargs):
         form = ServiceRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -206,6 +334,7 @@ class ServiceRequestViewSet(
         summary="Start serving (submitted → in_progress)",
         request=ServiceRequestLocationSerializer,
         responses={200: ServiceRequestSerializer, **_TRANSITION_ERRORS},
+        examples=[SR_LOCATION_REQUEST, SR_STARTED],
     )
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
@@ -221,6 +350,7 @@ class ServiceRequestViewSet(
         summary="Complete (in_progress → completed): milestone, one blank for printing",
         request=ServiceRequestLocationSerializer,
         responses={200: ServiceRequestSerializer, **_TRANSITION_ERRORS},
+        examples=[SR_LOCATION_REQUEST, SR_COMPLETED],
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
@@ -236,6 +366,7 @@ class ServiceRequestViewSet(
         summary="Cancel (with a reason)",
         request=ServiceRequestReasonSerializer,
         responses={200: ServiceRequestSerializer, **_TRANSITION_ERRORS},
+        examples=[SR_REASON_REQUEST, SR_CANCELLED],
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -251,6 +382,12 @@ class ServiceRequestViewSet(
         summary="Reject (with a reason)",
         request=ServiceRequestReasonSerializer,
         responses={200: ServiceRequestSerializer, **_TRANSITION_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Reason", value={"reason": "The police loss report is missing."}, request_only=True
+            ),
+            SR_REJECTED,
+        ],
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):

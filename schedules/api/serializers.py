@@ -324,18 +324,20 @@ class StaffAppointmentSerializer(AppointmentSerializer):
         fields = [*AppointmentSerializer.Meta.fields, "citizen_name"]
 
 
-class TokenSerializer(serializers.Serializer):
+class ManageTokenSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=128, required=False, help_text="The manage token (or ?token=).")
 
 
-class RescheduleSerializer(TokenSerializer):
+class RescheduleSerializer(ManageTokenSerializer):
     slot = serializers.IntegerField(min_value=1)
 
 
 class QueueTicketSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="appointment.code", default=None)
+    code = serializers.CharField(
+        source="appointment.code", default=None, allow_null=True, help_text="Booking code; null for walk-ins."
+    )
     session = serializers.IntegerField(source="session_id")
-    service_request = serializers.IntegerField(source="service_request_id", default=None)
+    service_request = serializers.IntegerField(source="service_request_id", default=None, allow_null=True)
 
     class Meta:
         model = QueueTicket

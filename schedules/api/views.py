@@ -17,6 +17,7 @@ from kudus_capil.api import error_responses
 from kudus_capil.throttling import AnonThrottle, UserThrottle
 from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, kecamatan_scope, user_roles
 from schedules import selectors, services
+from schedules.api import examples as ex
 from schedules.api import serializers as s
 from schedules.api.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.exceptions import NothingToCallError
@@ -85,19 +86,30 @@ class SessionViewSet(viewsets.GenericViewSet):
             return selectors.sessions_for_staff(self.request.user)
         return selectors.sessions_public(with_slots=True)
 
-    @extend_schema(responses={200: s.SessionSerializer(many=True)})
+    @extend_schema(
+        summary="Upcoming sessions (public) or your kecamatan's sessions (staff)",
+        responses={200: s.SessionSerializer(many=True)},
+        examples=[ex.SESSION],
+    )
     def list(self, request):
         """Anonymous clients see the published, upcoming sessions open to booking (with their open
         slots); staff see every session of their kecamatan (any status, all slots)."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(s.SessionSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: s.SessionSerializer, **error_responses(404)})
+    @extend_schema(
+        summary="One session with its slots",
+        responses={200: s.SessionSerializer, **error_responses(404)},
+        examples=[ex.SESSION],
+    )
     def retrieve(self, request, pk=None):
         return Response(s.SessionSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=s.SessionCreateSerializer, responses={201: s.SessionSerializer, **error_responses(400, 403)}
+        summary="Create a session and its slots (admin, supervisor, operator)",
+        request=s.SessionCreateSerializer,
+        responses={201: s.SessionSerializer, **error_responses(400, 403)},
+        examples=[ex.SESSION_CREATE, ex.SESSION],
     )
     def create(self, request):
         data = s.SessionCreateSerializer(data=request.data)
@@ -108,7 +120,11 @@ class SessionViewSet(viewsets.GenericViewSet):
         return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.SessionUpdateSerializer, responses={200: s.SessionSerializer, **error_responses(400, 404)}
+        summary="Change a session's title, venue, notes or publication",
+        description="Times and services stay as booked: cancel and create a new session to change them.",
+        request=s.SessionUpdateSerializer,
+        responses={200: s.SessionSerializer, **error_responses(400, 404)},
+        examples=[ex.SESSION_UPDATE, ex.SESSION_UPDATED],
     )
     def partial_update(self, request, pk=None):
         session = self.get_object()
@@ -121,8 +137,10 @@ class SessionViewSet(viewsets.GenericViewSet):
         return Response(s.SessionSerializer(self.get_queryset().get(pk=session.pk)).data)
 
     @extend_schema(
+        summary="Cancel a session (its bookings are cancelled and notified)",
         request=s.SessionCancelSerializer,
         responses={200: s.SessionCancelResultSerializer, **error_responses(404)},
+        examples=[ex.SESSION_CANCEL, ex.SESSION_CANCELLED],
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
@@ -142,8 +160,10 @@ class SessionViewSet(viewsets.GenericViewSet):
         )
 
     @extend_schema(
+        summary="Remove one slot (its bookings are cancelled and notified)",
         request=s.SessionCancelSerializer,
         responses={200: s.SlotRemoveResultSerializer, **error_responses(404)},
+        examples=[ex.SESSION_CANCEL, ex.SLOT_REMOVED],
     )
     @action(detail=True, methods=["post"], url_path=r"slots/(?P<slot_id>\d+)/remove")
     def remove_slot(self, request, pk=None, slot_id=None):
@@ -159,7 +179,10 @@ class SessionViewSet(viewsets.GenericViewSet):
         return Response({"slot": s.SlotSerializer(slot).data, "cancelled_appointments": cancelled})
 
     @extend_schema(
-        request=s.WalkInSerializer, responses={201: s.QueueTicketSerializer, **error_responses(400, 404, 409)}
+        summary="Register a walk-in: a queue number of today's session",
+        request=s.WalkInSerializer,
+        responses={201: s.QueueTicketSerializer, **error_responses(400, 404, 409)},
+        examples=[ex.WALK_IN, ex.WALK_IN_TICKET],
     )
     @action(detail=True, methods=["post"], url_path="walk-ins")
     def walk_ins(self, request, pk=None):
@@ -180,8 +203,10 @@ class SessionViewSet(viewsets.GenericViewSet):
         return Response(s.QueueTicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="Call the next number to a desk",
         request=s.CallNextSerializer,
         responses={200: s.QueueTicketSerializer, **error_responses(400, 404, 409)},
+        examples=[ex.CALL_NEXT, ex.CALLED],
     )
     @action(detail=True, methods=["post"], url_path="call-next")
     def call_next(self, request, pk=None):
@@ -196,7 +221,11 @@ class SessionViewSet(viewsets.GenericViewSet):
             raise NothingToCallError()
         return Response(s.QueueTicketSerializer(ticket).data)
 
-    @extend_schema(responses={200: s.QueueSerializer, **error_responses(404)})
+    @extend_schema(
+        summary="The queue of a session (public display)",
+        responses={200: s.QueueSerializer, **error_responses(404)},
+        examples=[ex.QUEUE],
+    )
     @action(detail=True, methods=["get"])
     def queue(self, request, pk=None):
         """What the public queue display shows: numbers being served and waiting."""
@@ -218,18 +247,29 @@ class SeriesViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.series_for_staff(self.request.user).order_by("start_date", "id")
 
-    @extend_schema(responses={200: s.SeriesSerializer(many=True)})
+    @extend_schema(
+        summary="Recurring schedules of your kecamatan",
+        responses={200: s.SeriesSerializer(many=True)},
+        examples=[ex.SERIES],
+    )
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset()).prefetch_related("sessions")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(s.SeriesSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: s.SeriesSerializer, **error_responses(404)})
+    @extend_schema(
+        summary="One recurring schedule with its session dates",
+        responses={200: s.SeriesSerializer, **error_responses(404)},
+        examples=[ex.SERIES],
+    )
     def retrieve(self, request, pk=None):
         return Response(s.SeriesSerializer(self.get_object()).data)
 
     @extend_schema(
-        request=s.SeriesCreateSerializer, responses={201: s.SeriesSerializer, **error_responses(400, 403)}
+        summary="Create a recurring schedule: one session per matching date (at most a year)",
+        request=s.SeriesCreateSerializer,
+        responses={201: s.SeriesSerializer, **error_responses(400, 403)},
+        examples=[ex.SERIES_CREATE, ex.SERIES],
     )
     def create(self, request):
         data = s.SeriesCreateSerializer(data=request.data)
@@ -282,15 +322,21 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             raise Http404
         return appointment
 
-    @extend_schema(responses={200: s.StaffAppointmentSerializer(many=True)})
+    @extend_schema(
+        summary="Bookings of your kecamatan (staff)",
+        responses={200: s.StaffAppointmentSerializer(many=True)},
+        examples=[ex.STAFF_APPOINTMENT],
+    )
     def list(self, request):
         """The bookings of your kecamatan, by slot start."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(s.StaffAppointmentSerializer(page, many=True).data)
 
     @extend_schema(
+        summary="Book a place (public; staff book walk-ins)",
         request=s.BookingSerializer,
         responses={201: s.AppointmentCreatedSerializer, **error_responses(400, 409, 429)},
+        examples=[ex.BOOKING, ex.BOOKED],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def create(self, request):
@@ -321,8 +367,10 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="A booking, by its code and manage token (or staff scope)",
         parameters=[TOKEN_PARAM],
         responses={200: s.AppointmentSerializer, **error_responses(404, 429)},
+        examples=[ex.APPOINTMENT],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def retrieve(self, request, code=None):
@@ -330,8 +378,10 @@ class AppointmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[TOKEN_PARAM],
-        request=s.TokenSerializer,
+        summary="Cancel a booking (manage token, or staff scope)",
+        request=s.ManageTokenSerializer,
         responses={200: s.AppointmentSerializer, **error_responses(404, 409, 429)},
+        examples=[ex.MANAGE_TOKEN, ex.CANCELLED],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     @action(detail=True, methods=["post"])
@@ -342,8 +392,10 @@ class AppointmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[TOKEN_PARAM],
+        summary="Move a booking to another slot (manage token, or staff scope)",
         request=s.RescheduleSerializer,
         responses={200: s.AppointmentSerializer, **error_responses(400, 404, 409, 429)},
+        examples=[ex.RESCHEDULE, ex.RESCHEDULED],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     @action(detail=True, methods=["post"])
@@ -358,7 +410,12 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=self._actor())
         return Response(s.AppointmentSerializer(appointment).data)
 
-    @extend_schema(request=None, responses={200: s.QueueTicketSerializer, **error_responses(403, 404, 409)})
+    @extend_schema(
+        summary="Check a booking in: a queue number (desk staff)",
+        request=None,
+        responses={200: s.QueueTicketSerializer, **error_responses(403, 404, 409)},
+        examples=[ex.CHECKED_IN],
+    )
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, code=None):
         """Check the citizen in (code typed or scanned from the QR): a queue number of the session."""
