@@ -13,7 +13,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from blanks.models import StockLocation
 from blanks.selectors import locations_visible_to
 from kudus_capil.api import error_responses
 from kudus_capil.api_filters import local_day_bounds
@@ -89,13 +88,17 @@ class _LocationCodeField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("max_length", 32)
         kwargs.setdefault("help_text", _("Code of the serving stock location (needed for printing)."))
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> StockLocation:
-        code = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        # After the field's own validators (length, no NUL characters), which to_internal_value skips.
+        code = super().run_validation(data)
+        if code is None:
+            return None
         user = self.context["request"].user
-        location = locations_visible_to(user).filter(code=code[:32]).first()
+        location = locations_visible_to(user).filter(code=code).first()
         if location is None:
             raise serializers.ValidationError(MSG_UNKNOWN_LOCATION)
         return location

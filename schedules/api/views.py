@@ -317,6 +317,8 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             if appointment is not None:
                 return appointment
         token = self.request.data.get("token") if hasattr(self.request.data, "get") else None
+        if not isinstance(token, str):
+            token = None  # a number or an object in the body is no token (and no crash either)
         appointment = selectors.appointment_by_token(code, token or self.request.query_params.get("token"))
         if appointment is None:
             raise Http404

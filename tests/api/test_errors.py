@@ -212,3 +212,20 @@ def test_an_unexpected_server_error_is_a_json_500(world, monkeypatch):
     monkeypatch.setattr("registrations.api.views.RegionViewSet.list", crash)
     client = Client(raise_request_exception=False)
     assert_error_shape(client.get("/api/v1/regions/"), 500, "server_error")
+
+
+def test_a_lone_surrogate_in_json_text_is_a_400_parse_error(world):
+    # Serializer fields refuse surrogates themselves; text read without one (the manage token) used
+    # to reach `str.encode` and fail with a 500.
+    code = world.mine.appointment.code
+    body = b'{"token": "\\ud800"}'
+    response = APIClient().generic(
+        "POST", f"/api/v1/appointments/{code}/cancel/", body, content_type="application/json"
+    )
+    assert_error_shape(response, 400, "parse_error")
+
+
+def test_a_manage_token_that_is_not_a_string_is_no_token(world):
+    code = world.mine.appointment.code
+    response = APIClient().post(f"/api/v1/appointments/{code}/cancel/", {"token": 12345}, format="json")
+    assert_error_shape(response, 404, "not_found")
