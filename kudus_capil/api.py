@@ -138,7 +138,6 @@ ERROR_CODES: dict[int, tuple[str, ...]] = {
     415: ("unsupported_media_type",),
     429: ("throttled", "locked_out"),
     500: ("server_error",),
-    503: ("unavailable",),
 }
 
 

@@ -316,7 +316,7 @@ class StockMovementFilter(django_filters.FilterSet):
 _MOVEMENT = {
     "id": 7120,
     "kind": "receipt",
-    "location": "DISDUK",
+    "location": "PUSAT",
     "to_location": None,
     "from_location": None,
     "quantity": 2000,
@@ -331,13 +331,13 @@ _MOVEMENT = {
 MOVEMENT_EXAMPLE = OpenApiExample("A receipt", value=_MOVEMENT, response_only=True)
 MOVEMENT_TRANSFER_REQUEST = OpenApiExample(
     "Transfer 300 blanks to a kecamatan",
-    value={"kind": "transfer", "location": "DISDUK", "to_location": "KEC-01", "quantity": 300,
+    value={"kind": "transfer", "location": "PUSAT", "to_location": "KEC-01", "quantity": 300,
            "reference": "TRF-2024-0031", "reason": ""},
     request_only=True,
 )  # fmt: skip
 MOVEMENT_RECEIPT_REQUEST = OpenApiExample(
     "Receive a delivery",
-    value={"kind": "receipt", "location": "DISDUK", "quantity": 2000, "reference": "SJ-2024-0105"},
+    value={"kind": "receipt", "location": "PUSAT", "quantity": 2000, "reference": "SJ-2024-0105"},
     request_only=True,
 )
 MOVEMENT_TRANSFER_RESPONSE = OpenApiExample(

@@ -211,7 +211,7 @@ def _figures(code: str, name: str, wajib: int, recorded: int, printed: int, ikd:
     }  # fmt: skip
 
 
-_KABUPATEN = _figures("33.19", "Kudus", 643069, 641171, 640802, 19004)
+_KABUPATEN = _figures("33.19", "Kabupaten Kudus", 643069, 641171, 640802, 19004)
 _KALIWUNGU = _figures("33.19.01", "Kaliwungu", 73254, 73031, 72988, 2101)
 COVERAGE_EXAMPLE = OpenApiExample(
     "Kudus on 2 Feb 2024 (one of the nine kecamatan shown)",
@@ -223,8 +223,8 @@ COVERAGE_EXAMPLE = OpenApiExample(
         "kabupaten": _KABUPATEN,
         "kecamatan": [_KALIWUNGU],
         "cohorts": {
-            "pemula": _figures("33.19", "Kudus", 61210, 60311, 60102, 4012),
-            "age_16": _figures("33.19", "Kudus", 12877, 7120, 0, 0),
+            "pemula": _figures("33.19", "Kabupaten Kudus", 61210, 60311, 60102, 4012),
+            "age_16": _figures("33.19", "Kabupaten Kudus", 12877, 7120, 0, 0),
         },
     },
     response_only=True,
@@ -237,7 +237,7 @@ _POINT = {
 HISTORY_EXAMPLE = OpenApiExample(
     "The kabupaten over two days",
     value={
-        "area": {"code": "33.19", "name": "Kudus", "level": "kabupaten"},
+        "area": {"code": "33.19", "name": "Kabupaten Kudus", "level": "kabupaten"},
         "cohort": "all",
         "points": [
             {
@@ -255,7 +255,7 @@ HISTORY_EXAMPLE = OpenApiExample(
     response_only=True,
 )
 _PROJECTED = {
-    "code": "33.19", "name": "Kudus", "wajib_ktp": 643069, "recorded": 641171, "unrecorded": 1898,
+    "code": "33.19", "name": "Kabupaten Kudus", "wajib_ktp": 643069, "recorded": 641171, "unrecorded": 1898,
     "coverage_pct": 99.7, "daily_rate": 173.5, "net_daily_change": 121.4, "projected_date": "2024-02-13",
     "days_left": 12, "required_daily": 159, "on_track": True,
 }  # fmt: skip

@@ -4,10 +4,14 @@ bodies, DEBUG pages, server errors)."""
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from kudus_capil.api import ERROR_CODES
 from kudus_capil.exceptions import ApplicationError, ConflictError
 from tests.api.conftest import KALIWUNGU
 from tests.factories import staff_user
@@ -229,3 +233,20 @@ def test_a_manage_token_that_is_not_a_string_is_no_token(world):
     code = world.mine.appointment.code
     response = APIClient().post(f"/api/v1/appointments/{code}/cancel/", {"token": 12345}, format="json")
     assert_error_shape(response, 404, "not_found")
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_the_readme_api_guide_lists_every_error_code():
+    for module in ("blanks.exceptions", "schedules.exceptions", "registrations.exceptions",
+                   "registrations.coverage", "registrations.roles", "kudus_capil.auth_api"):  # fmt: skip
+        importlib.import_module(module)
+    codes = {cls.code for cls in _subclasses(ApplicationError)}
+    codes |= {code for listed in ERROR_CODES.values() for code in listed if not code.startswith("<")}
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text(encoding="utf-8")
+    guide = readme.split("## API guide", 1)[1].split("\n## ", 1)[0]
+    assert sorted(code for code in codes if f"`{code}`" not in guide) == []
