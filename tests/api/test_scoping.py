@@ -163,3 +163,36 @@ def test_every_operation_that_needs_credentials_answers_401_to_anonymous_clients
         response = getattr(client, method)(url, {}, format="json")
         assert_error_shape(response, 401, "not_authenticated")
     assert needing >= 30
+
+
+# The only operations anyone may call without credentials (besides the schema and the docs).
+PUBLIC_OPERATIONS = {
+    "POST /api/v1/auth/token/",
+    "GET /api/v1/regions/",
+    "GET /api/v1/regions/{code}/",
+    "GET /api/v1/sessions/",
+    "GET /api/v1/sessions/{id}/",
+    "GET /api/v1/sessions/{id}/queue/",
+    "POST /api/v1/appointments/",
+    "GET /api/v1/appointments/{code}/",
+    "POST /api/v1/appointments/{code}/cancel/",
+    "POST /api/v1/appointments/{code}/reschedule/",
+    "GET /api/v1/coverage/",
+    "GET /api/v1/coverage/history/",
+    "GET /api/v1/coverage/projection/",
+}
+
+
+def test_only_the_public_endpoints_take_anonymous_requests(schema):
+    public = {
+        f"{method.upper()} {path}"
+        for path, method, operation in _operations(schema)
+        if not operation.get("security") or {} in operation["security"]
+    }
+    assert public == PUBLIC_OPERATIONS
+
+
+def test_the_schema_and_the_docs_are_public(db):
+    client = APIClient()
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
