@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kudus_capil.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,6 +217,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Request bodies above this are refused with 413 before any view or parser reads them
+# (kudus_capil.request_limits); no form or API of the portal takes more.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 # --- REST framework --------------------------------------------------------------------------
@@ -227,6 +230,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "kudus_capil.permissions.IsStaff",
         "kudus_capil.permissions.ReadOnlyForViewers",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "kudus_capil.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -155,9 +156,7 @@ class SessionViewSet(viewsets.GenericViewSet):
     def remove_slot(self, request, pk=None, slot_id=None):
         """Remove one slot: its bookings are cancelled and the citizens notified with a rebook link."""
         session = self.get_object()
-        slot = Slot.objects.filter(session=session, pk=slot_id).first()
-        if slot is None:
-            raise Http404
+        slot = get_object_or_404(Slot, session=session, pk=slot_id)
         data = s.SessionCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cancelled = services.slot_remove(slot=slot, reason=data.validated_data["reason"], actor=request.user)
@@ -206,9 +205,8 @@ class SessionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def queue(self, request, pk=None):
         """What the public queue display shows: numbers being served and waiting."""
-        session = OutreachSession.objects.filter(pk=pk).first()
-        if session is None:
-            raise Http404
+        # DRF's get_object_or_404: an id too long to be a number (10,000 digits) is a 404, not a 500.
+        session = get_object_or_404(OutreachSession, pk=pk)
         return Response(s.QueueSerializer(selectors.session_queue(session)).data)
 
 
