@@ -8,6 +8,7 @@ from rest_framework import pagination, serializers, viewsets
 from kudus_capil.api import error_responses
 from kudus_capil.audit import audit_record
 from kudus_capil.models import AuditEvent
+from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
 from registrations.nik import mask_nik
 from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
@@ -101,6 +102,8 @@ class CitizenSerializer(serializers.ModelSerializer):
 )
 class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CitizenSerializer
+    # Named residents: staff who serve them; viewers read aggregates only (403).
+    permission_classes = [role_permission(read=SERVICE_ROLES, write=SERVICE_ROLES)]
     filterset_class = CitizenFilter
     pagination_class = CitizenCursorPagination
     ordering_fields: list = []  # cursor pagination fixes the order (id)

@@ -271,6 +271,15 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         user = self.request.user
         return user if _has_role(user, DESK_STAFF) else None
 
+    def _actor_for(self, slot: Slot):
+        """Desk staff act as staff (no public cut-off, unpublished sessions) only on slots of their
+        kecamatan; elsewhere they are one more member of the public."""
+        actor = self._actor()
+        scope = kecamatan_scope(actor) if actor is not None else None
+        if actor is None or scope is None:
+            return actor
+        return actor if slot.session.kecamatan_id in scope else None
+
     def _resolve(self, code: str):
         """The booking by staff scope, else by the manage token; 404 either way when not found."""
         if self._actor() is not None:
@@ -325,7 +334,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             reason=values["reason"],
             phone=values["phone"],
             email=values["email"],
-            actor=self._actor(),
+            actor=self._actor_for(values["slot"]),
         )
         appointment = result.appointment
         body = {
@@ -355,7 +364,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, code=None):
         """Cancel the booking (token required for citizens); the place is freed."""
-        appointment = services.appointment_cancel(appointment=self._resolve(code), actor=self._actor())
+        appointment = self._resolve(code)
+        actor = self._actor_for(appointment.slot)
+        appointment = services.appointment_cancel(appointment=appointment, actor=actor)
         return Response(s.AppointmentSerializer(appointment).data)
 
     @extend_schema(
@@ -373,7 +384,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         slot = Slot.objects.filter(pk=data.validated_data["slot"]).first()
         if slot is None:
             raise s.serializers.ValidationError({"slot": [s.FORM_MESSAGES["slot_unknown"]]})
-        appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=self._actor())
+        # Staff rules only when both the booking and the new slot are in the user's kecamatan.
+        actor = self._actor_for(appointment.slot) and self._actor_for(slot)
+        appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=actor)
         return Response(s.AppointmentSerializer(appointment).data)
 
     @extend_schema(request=None, responses={200: s.QueueTicketSerializer, **error_responses(403, 404, 409)})
