@@ -42,13 +42,19 @@ def _seconds_between_runs(schedule) -> float:
     raise AssertionError(f"unknown schedule type {type(schedule)}")
 
 
+# Tasks that must not run twice (none so far): they keep early acknowledgement, and say why here.
+NOT_IDEMPOTENT: dict[str, str] = {}
+
+
 def test_late_acknowledgement_is_declared_task_by_task_never_globally():
+    # Globally off, so a task acknowledges late only when its decorator says acks_late=True: every
+    # task of ours is idempotent (style guide) and says so; a task that cannot run twice is listed
+    # in NOT_IDEMPOTENT instead.
     assert app.conf.task_acks_late is False
-    undeclared = sorted(name for name, task in _our_tasks().items() if "acks_late" not in vars(type(task)))
-    # Every task of ours is idempotent (style guide) and says so with acks_late=True; a task that
-    # cannot be repeated safely must say acks_late=False, never inherit it.
-    assert undeclared == [], f"declare acks_late on: {undeclared}"
-    assert all(task.acks_late is True for task in _our_tasks().values())
+    wrong = sorted(
+        name for name, task in _our_tasks().items() if task.acks_late is not (name not in NOT_IDEMPOTENT)
+    )
+    assert wrong == [], f"declare acks_late=True (idempotent) or list in NOT_IDEMPOTENT: {wrong}"
 
 
 def test_hard_time_limits_and_retry_delays_stay_below_the_visibility_timeout():
