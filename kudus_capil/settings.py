@@ -480,6 +480,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
-        "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
+        # Replaces Django's default "django" logger, whose own (unmasked) mail_admins handler would
+        # otherwise send a second report of every error.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
     },
 }

@@ -7,12 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kudus_capil.audit import audit_record
+from kudus_capil.audit import audit_record, targets_of
 from kudus_capil.dashboard.access import admin_required, roles_required, staff_required
 from kudus_capil.dashboard.pagination import paginate_without_count
 from kudus_capil.models import AuditEvent
@@ -49,15 +50,20 @@ def citizen_list(request):
     page = paginate_without_count(queryset.order_by("full_name", "id"), request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    full_data = can_see_full_personal_data(request.user)
+    if full_data and page.rows:
+        # Full NIKs on screen are a reveal too: whose, by whom, when.
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action="citizen list (full NIK)",
+            target=targets_of("citizen", [citizen.pk for citizen in page.rows]),
+            request=request,
+        )
     return render(
         request,
         "dashboard/citizens.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "query": query.urlencode(),
-            "full_data": can_see_full_personal_data(request.user),
-        },
+        {"filter": filterset, "page": page, "query": query.urlencode(), "full_data": full_data},
     )
 
 
@@ -114,6 +120,9 @@ class AuditFilterForm(forms.Form):
         label=gettext_lazy("kind"),
     )
     actor = forms.CharField(required=False, max_length=150, label=gettext_lazy("who"))
+    what = forms.CharField(
+        required=False, max_length=100, label=gettext_lazy("what"), help_text=gettext_lazy("e.g. citizen 42")
+    )
     date = forms.DateField(
         required=False, label=gettext_lazy("date"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -131,6 +140,9 @@ def audit_log(request):
             events = events.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data["actor"]:
             events = events.filter(actor__username__icontains=form.cleaned_data["actor"])
+        if form.cleaned_data["what"]:
+            what = form.cleaned_data["what"]
+            events = events.filter(Q(action__icontains=what) | Q(target__icontains=what))
         if form.cleaned_data["date"]:
             events = events.filter(created_at__date=form.cleaned_data["date"])
     page = paginate_without_count(events, request.GET.get("page"))

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import pagination, serializers, viewsets
 
 from kudus_capil.api import error_responses
-from kudus_capil.audit import audit_record
+from kudus_capil.audit import audit_record, targets_of
 from kudus_capil.models import AuditEvent
 from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
@@ -115,6 +115,19 @@ class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
         context = super().get_serializer_context()
         context["full_data"] = can_see_full_personal_data(self.request.user)
         return context
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", []) if isinstance(response.data, dict) else []
+        if rows and can_see_full_personal_data(request.user):
+            audit_record(
+                actor=request.user,
+                kind=AuditEvent.Kind.REVEAL,
+                action="api citizen list (full NIK)",
+                target=targets_of("citizen", [row["id"] for row in rows]),
+                request=request,
+            )
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from kudus_capil.models import OutboxMessage
 from kudus_capil.outbox import outbox_relay
+from registrations.models import CoverageRun
 from registrations.roles import staff_create
 from registrations.services.service_requests import service_request_create, service_request_start
 from schedules.models import Appointment
@@ -235,3 +236,5 @@ def test_with_redis_down_booking_staff_work_and_the_dashboard_go_on_and_the_task
     assert reminders.get(kwargs={"appointment_id": upcoming.pk}).status == "sent"
     assert Appointment.objects.get(pk=passed.pk).reminder_sent_at is None  # never sent late
     assert OutboxMessage.objects.get(task="registrations.tasks.recompute_coverage").status == "sent"
+    # …and the worker recomputed coverage with the completion that asked for it.
+    assert _wait_for(lambda: CoverageRun.objects.exists())
