@@ -482,6 +482,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Replaces Django's default "django" logger, whose own (unmasked) mail_admins handler would
         # otherwise send a second report of every error.
-        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django": {"handlers": ["mail_admins"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": True},
     },
 }
