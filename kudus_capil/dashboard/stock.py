@@ -254,14 +254,17 @@ def movement_new(request, kind: str):
     form_class, roles, title = MOVEMENT_FORMS[kind]
     if not has_role(request.user, roles):
         raise PermissionDenied
+    status = 200
     if request.method == "POST":
         form = form_class(request.POST, user=request.user)
+        status = 400
         if form.is_valid():
             now = timezone.now()
             try:
                 movement = _post(kind, form.cleaned_data, request.user, now)
             except ApplicationError as error:
                 _add_service_errors(form, error)
+                status = error.status_code
             else:
                 replayed = movement.created_at != now
                 (messages.info if replayed else messages.success)(
@@ -277,7 +280,7 @@ def movement_new(request, kind: str):
         request,
         "dashboard/stock/movement_form.html",
         {"nav": "stock", "form": form, "kind": kind, "title": title},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
