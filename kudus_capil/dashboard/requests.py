@@ -76,12 +76,14 @@ class RequestQueueFilter(ServiceRequestFilter):
         queryset=Kecamatan.objects.all(),
         to_field_name="code",
         label=gettext_lazy("kecamatan"),
+        empty_label=gettext_lazy("all"),
     )
     location = django_filters.ModelChoiceFilter(
         field_name="location",
         queryset=StockLocation.objects.all(),
         to_field_name="code",
         label=gettext_lazy("serving location"),
+        empty_label=gettext_lazy("all"),
     )
     date = django_filters.DateFilter(
         method="filter_date", label=gettext_lazy("submitted on"), widget=DATE_WIDGET

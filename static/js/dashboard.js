@@ -17,19 +17,32 @@
     if (scan) { scan.focus(); }
   });
 
-  // A request htmx could not complete (403, 404, network): fall back to a normal form submission,
-  // so the server's error page or message is shown instead of nothing happening.
+  // htmx does not swap error responses. A refusal (403, 404, 409…) is shown by submitting the form
+  // the plain way, so the server's own page or message appears; a server or network failure (the
+  // action may or may not have happened) is reported without sending it again.
+  function report(text) {
+    var main = document.getElementById("main");
+    if (!main) { return; }
+    var note = document.createElement("p");
+    note.className = "message error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    main.insertBefore(note, main.firstChild);
+  }
+  function errorText() {
+    var meta = document.querySelector("meta[name=dashboard-error]");
+    return meta ? meta.getAttribute("content") : "Error";
+  }
   document.addEventListener("htmx:responseError", function (event) {
     var form = event.detail.elt;
-    if (form && form.tagName === "FORM") {
-      form.removeAttribute("hx-post");
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (form && form.tagName === "FORM" && status >= 400 && status < 500) {
       form.submit();
+    } else {
+      report(errorText());
     }
   });
-  document.addEventListener("htmx:sendError", function (event) {
-    var form = event.detail.elt;
-    if (form && form.tagName === "FORM") { form.submit(); }
-  });
+  document.addEventListener("htmx:sendError", function () { report(errorText()); });
 
   // The scan box: select what is in it when focused, so the next scan replaces the last code.
   document.addEventListener("focusin", function (event) {

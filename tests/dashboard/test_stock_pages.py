@@ -26,10 +26,16 @@ def locations(regions):
     return mine, theirs, main
 
 
-def test_balances_show_threshold_cover_and_open_alerts_in_scope(as_user, operator, locations):
+def test_balances_show_threshold_cover_and_open_alerts_in_scope(
+    as_user, operator, locations, django_assert_max_num_queries
+):
+    for number in range(5):
+        stocked_location(number + 1, code=f"MOBIL-{number}", name=f"Mobil {number}", kind="mobile_unit")
     stock_alerts_check()
     client = as_user(operator)
-    page = client.get("/dashboard/stock/").content.decode()
+    with django_assert_max_num_queries(8):
+        page = client.get("/dashboard/stock/").content.decode()
+    assert page.count("Mobil ") == 5
     assert "Kecamatan Kaliwungu" in page and "Kantor Disdukcapil" in page  # own kecamatan + unassigned
     assert "Kecamatan Jati" not in page
     alert = StockAlert.objects.get(resolved_at__isnull=True)
