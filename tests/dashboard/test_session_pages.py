@@ -301,3 +301,28 @@ def test_the_desk_completes_a_printing_with_the_serving_location(
     assert "One blank issued from Kecamatan Kaliwungu: stock 5 → 4." in page
     appointment.refresh_from_db()
     assert appointment.service_request.status == "completed"
+
+
+def test_writes_on_another_kecamatans_session_are_404_and_change_nothing(
+    as_user, jati_operator, today_session, booking
+):
+    client = as_user(jati_operator)
+    base = f"/dashboard/sessions/{today_session.pk}"
+    slot = booking.slot
+    assert client.post(f"{base}/cancel/", {"cancel-reason": "x"}).status_code == 404
+    assert client.post(f"{base}/slots/{slot.pk}/remove/", {f"slot{slot.pk}-reason": "x"}).status_code == 404
+    assert client.post(f"{base}/check-in/", {"code": booking.code}).status_code == 404
+    assert client.post(f"{base}/check-in/{booking.code}/start/", {}).status_code == 404
+    assert client.post(f"{base}/call-next/", {"call-desk": "1"}).status_code == 404
+    booking.refresh_from_db()
+    today_session.refresh_from_db()
+    assert (booking.status, today_session.status) == ("active", "scheduled")
+
+
+def test_viewers_cannot_use_the_check_in_desk(as_user, viewer, today_session, booking):
+    client = as_user(viewer)
+    base = f"/dashboard/sessions/{today_session.pk}"
+    assert client.post(f"{base}/check-in/", {"code": booking.code}).status_code == 403
+    assert client.post(f"{base}/call-next/", {"call-desk": "1"}).status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == "active"

@@ -125,3 +125,13 @@ def test_viewers_read_the_stock_but_post_nothing(as_user, viewer, locations):
     data = {"location": "MAIN", "quantity": "1", "reference": "X-1"}
     assert client.post("/dashboard/stock/receive/", data).status_code == 403
     assert not StockMovement.objects.filter(reference="X-1").exists()
+
+
+def test_an_operator_cannot_post_on_another_kecamatans_location(as_user, jati_operator, locations):
+    client = as_user(jati_operator)
+    assert client.get("/dashboard/stock/locations/KEC-KLW/").status_code == 404
+    response = client.post(
+        "/dashboard/stock/receive/", {"location": "KEC-KLW", "quantity": "5", "reference": "R-1"}
+    )
+    assert response.status_code == 400
+    assert not StockMovement.objects.filter(reference="R-1").exists()
