@@ -26,9 +26,20 @@ def staff_required(view):
     return wrapper
 
 
+def admin_required(view):
+    @staff_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if ADMIN not in user_roles(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def roles_required(roles: frozenset[str]):
-    """Staff with one of `roles` (else 403), e.g. pages about named residents, which viewers
-    (aggregates only) may not read."""
+    """Staff in one of `roles` only (others get 403). What they may see inside is still scoped by
+    kecamatan by the selectors: an object outside the scope is a 404 there."""
 
     def decorator(view):
         @staff_required
@@ -43,12 +54,5 @@ def roles_required(roles: frozenset[str]):
     return decorator
 
 
-def admin_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if ADMIN not in user_roles(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+def has_role(user, roles: frozenset[str]) -> bool:
+    return bool(user_roles(user) & roles)

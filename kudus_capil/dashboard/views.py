@@ -28,6 +28,7 @@ from registrations.selectors import (
     citizen_get,
     citizens_visible_to,
 )
+from schedules.models import Appointment
 
 
 @staff_required
@@ -96,21 +97,26 @@ def citizen_detail(request, pk: int):
                 election=settings.ELECTION_DATE,
             ),
         },
-        "extra_sections": _citizen_sections(citizen),
+        **_citizen_requests_and_bookings(citizen),
     }
     return render(request, "dashboard/citizen_detail.html", context)
 
 
-def _citizen_sections(citizen) -> list[dict]:
-    """Related records (service requests, bookings) shown on the citizen page, newest first."""
-    sections = []
-    requests = getattr(citizen, "service_requests", None)
-    if requests is not None:
-        sections.append({"title": _("Service requests"), "rows": list(requests.order_by("-id")[:20])})
-    appointments = getattr(citizen, "appointments", None)
-    if appointments is not None:
-        sections.append({"title": _("Bookings"), "rows": list(appointments.order_by("-id")[:20])})
-    return sections
+CITIZEN_ROWS = 20
+
+
+def _citizen_requests_and_bookings(citizen) -> dict:
+    """The citizen's latest service requests and bookings (newest first), for their tables."""
+    requests = citizen.service_requests.select_related("location").order_by("-submitted_at", "-id")
+    bookings = (
+        Appointment.objects.filter(citizen=citizen)
+        .select_related("slot__session__kecamatan", "service_request")
+        .order_by("-slot__starts_at", "-id")
+    )
+    return {
+        "requests": list(requests[:CITIZEN_ROWS]),
+        "bookings": list(bookings[:CITIZEN_ROWS]),
+    }
 
 
 class AuditFilterForm(forms.Form):
