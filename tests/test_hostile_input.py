@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
+from registrations.coverage import coverage_recompute
 from schedules.models import Appointment, Slot
 from schedules.services import appointment_book
 from tests.factories import OutreachSessionFactory, citizen_aged
@@ -136,6 +137,7 @@ def world(regions):
     booked = appointment_book(
         slot=other.slots.order_by("starts_at").first(), citizen=booker, service="recording", reason="new"
     )
+    coverage_recompute()  # the public coverage endpoints read the latest snapshot
     return {
         "citizen": citizen,
         "session": session,
@@ -161,6 +163,11 @@ def _valid(world) -> dict[str, str]:
         "password": "kudus-Test-2024!",
         "language": "en",
         "next": "/",
+        "kecamatan": "33.19.01",
+        "area": "33.19",
+        "cohort": "all",
+        "days": "30",
+        "target_date": "2024-02-14",
     }
 
 
@@ -226,6 +233,24 @@ def endpoints(world) -> list[Endpoint]:
             bodies=True,
         ),
         Endpoint("login form", "POST", "/accounts/login/", "form", ["username", "password"], bodies=True),
+        Endpoint("coverage", "GET", "/api/v1/coverage/", "query", ["kecamatan"], api=True),
+        Endpoint(
+            "coverage history",
+            "GET",
+            "/api/v1/coverage/history/",
+            "query",
+            ["area", "cohort", "days"],
+            api=True,
+        ),
+        Endpoint(
+            "coverage projection",
+            "GET",
+            "/api/v1/coverage/projection/",
+            "query",
+            ["target_date", "cohort"],
+            api=True,
+            ok_statuses=(200,),  # a far or odd target date is still a date
+        ),
         Endpoint("language switch", "POST", "/i18n/setlang/", "form", ["language", "next"]),
     ]
 

@@ -317,3 +317,17 @@ def test_gunicorn_access_logs_carry_no_query_strings_or_referrers():
     log_format = config["access_log_format"]
     assert "%(U)s" in log_format  # the path only
     assert not any(field in log_format for field in ("%(r)s", "%(q)s", "%(f)s", "%({"))
+
+
+def test_work_lists_showing_full_niks_are_reveals_too(client, resident, session):
+    assert _book(client, resident, session).status_code == 303
+    service_request_create(citizen=resident, service="recording", reason="new", channel="office")
+    supervisor = staff_user("supervisor")
+    client.force_login(supervisor)
+    assert resident.nik in client.get("/dashboard/requests/", {"status": ""}).content.decode()
+    assert resident.nik in client.get(f"/dashboard/sessions/{session.pk}/").content.decode()
+    events = AuditEvent.objects.filter(kind="reveal", actor=supervisor).order_by("id")
+    assert [(e.action, e.target) for e in events] == [
+        ("service request list (full NIK)", f"citizen {resident.pk}"),
+        ("session bookings (full NIK)", f"citizen {resident.pk}"),
+    ]

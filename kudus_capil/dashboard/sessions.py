@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kudus_capil.audit import audit_record
+from kudus_capil.audit import audit_record, targets_of
 from kudus_capil.dashboard.access import has_role, roles_required
 from kudus_capil.dashboard.navigation import redirect_back
 from kudus_capil.dashboard.requests import DATE_WIDGET, CompleteForm, StartForm, run_action
@@ -298,6 +298,17 @@ def session_detail(request, pk: int):
     totals = selectors.sessions_with_counts(OutreachSession.objects.filter(pk=session.pk)).values(
         "capacity", "booked", "checked_in"
     )[0]
+    full_data = can_see_full_personal_data(request.user)
+    shown = [a.citizen_id for slot in slots for a in slot.appointments.all()] if may_see_bookings else []
+    if full_data and shown:
+        # The bookings list shows full NIKs: a reveal, like the citizen list.
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action="session bookings (full NIK)",
+            target=targets_of("citizen", shown),
+            request=request,
+        )
     return render(
         request,
         "dashboard/sessions/detail.html",
@@ -309,7 +320,7 @@ def session_detail(request, pk: int):
             "may_see_bookings": may_see_bookings,
             "may_manage": has_role(request.user, SESSION_MANAGERS),
             "may_check_in": may_see_bookings and session.date == timezone.localdate(),
-            "full_data": can_see_full_personal_data(request.user),
+            "full_data": full_data,
             "cancel_form": CancelForm(prefix="cancel"),
             "today": timezone.localdate(),
         },
