@@ -348,6 +348,32 @@ AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # After a failed publication, commit-time relays skip the broker for this long (the sweeper retries),
 # so an outage costs one short timeout, not one per request.
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 30)
+# The DatabaseScheduler copies them into django-celery-beat's tables at beat start-up (admin →
+# Periodic tasks shows and edits them; a restart of beat resets an entry to the values here).
+# `expires` (Celery) and `expire_seconds` (its copy in the database scheduler) drop a message that
+# waited longer than one interval: a queue backlog then never piles up stale runs.
+COVERAGE_RECOMPUTE_EVERY = dt.timedelta(minutes=env_int("COVERAGE_RECOMPUTE_MINUTES", 5))
+COVERAGE_TASK_EXPIRES = int(COVERAGE_RECOMPUTE_EVERY.total_seconds() * 0.8)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Coverage toward 100% for the dashboard and /api/v1/coverage/: every 5 minutes, the freshness
+        # the office asked for; completions also trigger a debounced run in between (outbox).
+        "coverage-recompute": {
+            "task": "registrations.tasks.recompute_coverage",
+            "schedule": COVERAGE_RECOMPUTE_EVERY,
+            "options": {"expires": COVERAGE_TASK_EXPIRES, "expire_seconds": COVERAGE_TASK_EXPIRES},
+        },
+        # Snapshot history thinning (all runs for a day, hourly for a week, daily after): hourly, at
+        # a minute away from the recompute so the two rarely meet.
+        "coverage-thin-snapshots": {
+            "task": "registrations.tasks.thin_coverage_snapshots",
+            "schedule": crontab(minute=7),
+            "options": {"expires": 50 * 60, "expire_seconds": 50 * 60},
+        },
+    }
+)
+# Recordings per day for the projection are averaged over this many days up to the reference date.
+COVERAGE_RECENT_DAYS = env_int("COVERAGE_RECENT_DAYS", 14)
 
 # Schedules: remind booked citizens the day before, and close sessions that have ended. Both sweeps
 # only publish one idempotent task per appointment/session through the outbox, so an overlapping or

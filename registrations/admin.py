@@ -7,6 +7,7 @@ from kudus_capil.exceptions import ApplicationError
 from registrations.access import scope_queryset
 from registrations.models import (
     Citizen,
+    CoverageRun,
     Desa,
     Kabupaten,
     Kecamatan,
@@ -168,4 +169,18 @@ class ServiceRequestEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CoverageRun)
+class CoverageRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the coverage engine only."""
+
+    list_display = ["id", "computed_at", "reference_date", "duration_ms"]
+    date_hierarchy = "computed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

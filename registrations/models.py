@@ -112,6 +112,13 @@ class Citizen(models.Model):
             # Lists are ordered by name: the index serves ORDER BY … LIMIT without sorting 650k rows.
             models.Index(fields=["full_name", "id"], name="reg_citizen_name"),
             models.Index(fields=["birth_date"], name="reg_citizen_birth_date"),
+            # Field-team exports and school targets read the living residents not yet recorded:
+            # a small slice of the table (mostly children), so a partial index keeps it cheap.
+            models.Index(
+                fields=["desa", "birth_date"],
+                name="reg_citizen_unrecorded_desa",
+                condition=Q(deceased=False, moved_out=False, recorded_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="reg_citizen_nik_16_digits"),
@@ -306,3 +313,117 @@ class ServiceRequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.service_request_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class CoverageRun(models.Model):
+    """One coverage recompute. Its snapshot rows are written in the same transaction as this row,
+    so every committed run is complete. The current run is the one with the latest reference
+    date, then the latest computation (a run recomputed for a past date never displaces today's)."""
+
+    started_at = models.DateTimeField(_("started at"))
+    computed_at = models.DateTimeField(_("computed at"))
+    reference_date = models.DateField(_("reference date"))
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    recent_days = models.PositiveSmallIntegerField(_("recent window (days)"))
+    election_date = models.DateField(_("election date"))
+    previous_election_date = models.DateField(_("previous election date"))
+
+    class Meta:
+        verbose_name = _("coverage run")
+        verbose_name_plural = _("coverage runs")
+        ordering = ["-reference_date", "-computed_at", "-id"]
+        indexes = [
+            models.Index(fields=["-reference_date", "-computed_at", "-id"], name="reg_coverage_run_latest"),
+            models.Index(fields=["computed_at"], name="reg_coverage_run_computed"),  # thinning
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.computed_at:%Y-%m-%d %H:%M} ({self.reference_date})"
+
+
+class CoverageSnapshot(models.Model):
+    """The coverage of one area for one cohort in one run.
+
+    `wajib_ktp` is the cohort's base: wajib KTP residents for `all`; first-time voters (17 by the
+    election day) for `pemula`; unmarried 16-year-olds, who may record but are not yet wajib, for
+    `age_16`. The other counts are among that base, as of the reference date.
+    """
+
+    class Level(models.TextChoices):
+        KABUPATEN = "kabupaten", _("kabupaten")
+        KECAMATAN = "kecamatan", _("kecamatan")
+        DESA = "desa", _("desa/kelurahan")
+
+    class Cohort(models.TextChoices):
+        ALL = "all", _("all wajib KTP")
+        PEMULA = "pemula", _("first-time voters")
+        AGE_16 = "age_16", _("aged 16")
+
+    # No separate index: the unique constraint's index starts with `run`.
+    run = models.ForeignKey(CoverageRun, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
+    computed_at = models.DateTimeField(_("computed at"))
+    reference_date = models.DateField(_("reference date"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    area_code = models.CharField(_("area code"), max_length=13)
+    parent_code = models.CharField(_("parent area code"), max_length=13, blank=True)
+    cohort = models.CharField(_("cohort"), max_length=8, choices=Cohort.choices)
+    wajib_ktp = models.PositiveIntegerField(_("wajib KTP"))
+    recorded = models.PositiveIntegerField(_("recorded"))
+    unrecorded = models.PositiveIntegerField(_("not yet recorded"))
+    printed = models.PositiveIntegerField(_("printed"))
+    ikd_activated = models.PositiveIntegerField(_("IKD activated"))
+    recorded_recent = models.PositiveIntegerField(_("recorded in the recent window"))
+
+    class Meta:
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+        ordering = ["run", "level", "area_code", "cohort"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "area_code", "cohort"], name="reg_coverage_one_per_area"),
+            models.CheckConstraint(
+                condition=Q(recorded__lte=models.F("wajib_ktp"))
+                & Q(unrecorded=models.F("wajib_ktp") - models.F("recorded")),
+                name="reg_coverage_counts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(printed__lte=models.F("wajib_ktp"))
+                & Q(ikd_activated__lte=models.F("wajib_ktp"))
+                & Q(recorded_recent__lte=models.F("recorded")),
+                name="reg_coverage_rates_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=["kabupaten", "kecamatan", "desa"]), name="reg_coverage_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cohort__in=["all", "pemula", "age_16"]), name="reg_coverage_cohort_valid"
+            ),
+        ]
+        indexes = [
+            # History of one area and cohort along the reference dates (the trend API).
+            models.Index(
+                fields=["area_code", "cohort", "-reference_date", "-computed_at"], name="reg_coverage_history"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.cohort} {self.recorded}/{self.wajib_ktp}"
+
+    @staticmethod
+    def percent(part: int, whole: int) -> float | None:
+        """`part` of `whole` in percent, rounded DOWN to 2 decimals so 100 means complete."""
+        if not whole:
+            return None
+        return (part * 10_000 // whole) / 100
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return self.percent(self.recorded, self.wajib_ktp)
+
+    @property
+    def printed_pct(self) -> float | None:
+        return self.percent(self.printed, self.wajib_ktp)
+
+    @property
+    def ikd_activated_pct(self) -> float | None:
+        return self.percent(self.ikd_activated, self.wajib_ktp)

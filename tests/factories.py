@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import factory
 from django.contrib.auth import get_user_model
 
-from registrations.models import Citizen, Desa
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot, Desa
 from registrations.nik import encode_nik
 
 # Every NIK a factory made: the run's log is grepped for them at the end (tests/conftest.py).
@@ -161,3 +162,39 @@ def printable_citizen(**fields) -> Citizen:
     fields.setdefault("birth_date", dt.date(2000, 5, 17))
     fields.setdefault("recorded_at", dt.datetime(2020, 1, 6, 2, 0, tzinfo=dt.UTC))
     return CitizenFactory(**fields)
+
+
+# --- Coverage (issue #5) ---------------------------------------------------------------------
+class CoverageRunFactory(factory.django.DjangoModelFactory):
+    """A run written by hand (projection, history and thinning tests); snapshots are added apart."""
+
+    class Meta:
+        model = CoverageRun
+
+    reference_date = dt.date(2024, 2, 2)
+    computed_at = factory.LazyAttribute(
+        lambda o: dt.datetime.combine(o.reference_date, dt.time(12, 0), zoneinfo.ZoneInfo("Asia/Jakarta"))
+    )
+    started_at = factory.LazyAttribute(lambda o: o.computed_at)
+    recent_days = 14
+    election_date = dt.date(2024, 2, 14)
+    previous_election_date = dt.date(2019, 4, 17)
+
+
+class CoverageSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CoverageSnapshot
+
+    run = factory.SubFactory(CoverageRunFactory)
+    computed_at = factory.LazyAttribute(lambda o: o.run.computed_at)
+    reference_date = factory.LazyAttribute(lambda o: o.run.reference_date)
+    level = "kabupaten"
+    area_code = "33.19"
+    parent_code = ""
+    cohort = "all"
+    wajib_ktp = 100
+    recorded = 90
+    unrecorded = factory.LazyAttribute(lambda o: o.wajib_ktp - o.recorded)
+    printed = 0
+    ikd_activated = 0
+    recorded_recent = 0

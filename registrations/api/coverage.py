@@ -1,0 +1,332 @@
+"""/api/v1/coverage/: coverage toward 100% (public), its history and projection; staff: recompute,
+jemput-bola targets and the field export of unrecorded residents (CSV, streamed)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kudus_capil.api import error_responses
+from kudus_capil.audit import audit_record
+from kudus_capil.models import AuditEvent
+from kudus_capil.permissions import IsStaff
+from registrations.coverage import coverage_refresh_request
+from registrations.coverage_selectors import (
+    EXPORT_COLUMNS,
+    area_level,
+    area_names,
+    coverage_export_rows,
+    coverage_history,
+    coverage_overview,
+    coverage_projection,
+    coverage_targets,
+)
+from registrations.models import CoverageSnapshot
+
+COHORT_CHOICES = CoverageSnapshot.Cohort.choices
+AREA_CODE_HELP = "Kemendagri code of the kabupaten (33.19), a kecamatan (33.19.01) or a desa (33.19.01.2001)."
+
+
+# --- Serializers (the documented shapes) -----------------------------------------------------
+class AreaFiguresSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    wajib_ktp = serializers.IntegerField(
+        help_text="The base: wajib KTP (cohort `all`) or the cohort's residents."
+    )
+    recorded = serializers.IntegerField()
+    unrecorded = serializers.IntegerField()
+    coverage_pct = serializers.FloatField(allow_null=True, help_text="recorded / wajib_ktp, rounded down.")
+    printed = serializers.IntegerField()
+    printed_pct = serializers.FloatField(allow_null=True)
+    ikd_activated = serializers.IntegerField()
+    ikd_activated_pct = serializers.FloatField(allow_null=True)
+
+
+class CohortsSerializer(serializers.Serializer):
+    pemula = AreaFiguresSerializer(help_text="First-time voters of the configured election.")
+    age_16 = AreaFiguresSerializer(help_text="Unmarried residents aged 16: may record, not yet wajib.")
+
+
+class CoverageSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    reference_date = serializers.DateField()
+    target_pct = serializers.IntegerField()
+    kabupaten = AreaFiguresSerializer()
+    kecamatan = AreaFiguresSerializer(many=True)
+    cohorts = CohortsSerializer()
+    desa = AreaFiguresSerializer(many=True, required=False, help_text="Only with `?kecamatan=`.")
+
+
+class CoverageQuerySerializer(serializers.Serializer):
+    kecamatan = serializers.CharField(required=False, max_length=13)
+
+
+class HistoryPointSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    reference_date = serializers.DateField()
+    wajib_ktp = serializers.IntegerField()
+    recorded = serializers.IntegerField()
+    unrecorded = serializers.IntegerField()
+    coverage_pct = serializers.FloatField(allow_null=True)
+    printed = serializers.IntegerField()
+    ikd_activated = serializers.IntegerField()
+
+
+class HistoryAreaSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class HistorySerializer(serializers.Serializer):
+    area = HistoryAreaSerializer()
+    cohort = serializers.CharField()
+    points = HistoryPointSerializer(many=True)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    area = serializers.CharField(max_length=13, help_text=AREA_CODE_HELP)
+    cohort = serializers.ChoiceField(choices=COHORT_CHOICES, default="all")
+    days = serializers.IntegerField(min_value=1, max_value=400, default=30)
+
+
+class AreaProjectionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    wajib_ktp = serializers.IntegerField()
+    recorded = serializers.IntegerField()
+    unrecorded = serializers.IntegerField()
+    coverage_pct = serializers.FloatField(allow_null=True)
+    daily_rate = serializers.FloatField(help_text="Recordings per day over the recent window.")
+    net_daily_change = serializers.FloatField(
+        allow_null=True,
+        help_text="Fall of `unrecorded` per day in the snapshot history (newcomers included).",
+    )
+    projected_date = serializers.DateField(allow_null=True, help_text="100% at the recent rate; null if 0.")
+    days_left = serializers.IntegerField(help_text="Days after the reference date up to the target date.")
+    required_daily = serializers.IntegerField(
+        allow_null=True,
+        help_text="Recordings per day needed to reach 100% by the target date; null if passed.",
+    )
+    on_track = serializers.BooleanField(allow_null=True)
+
+
+class ProjectionSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    reference_date = serializers.DateField()
+    target_date = serializers.DateField()
+    target_pct = serializers.IntegerField()
+    cohort = serializers.CharField()
+    recent_days = serializers.IntegerField()
+    baseline_reference_date = serializers.DateField(
+        allow_null=True, help_text="Reference date of the earlier run the net daily change is measured from."
+    )
+    kabupaten = AreaProjectionSerializer()
+    kecamatan = AreaProjectionSerializer(many=True)
+
+
+class ProjectionQuerySerializer(serializers.Serializer):
+    target_date = serializers.DateField(required=False, help_text="Default: the election date setting.")
+    cohort = serializers.ChoiceField(choices=COHORT_CHOICES, default="all")
+
+
+class RecomputeSerializer(serializers.Serializer):
+    task_id = serializers.CharField(allow_null=True, help_text="Null while the broker is unreachable.")
+    outbox_id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["queued", "pending"],
+        help_text="`queued`: handed to the task queue; `pending`: the outbox will publish it when the "
+        "broker is back (or a scheduled run makes it moot).",
+    )
+
+
+class DesaTargetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kecamatan_code = serializers.CharField()
+    kecamatan = serializers.CharField()
+    pemula_unrecorded = serializers.IntegerField()
+    eligible_unrecorded = serializers.IntegerField(help_text="Wajib KTP and 16-year-olds not yet recorded.")
+    wajib_unrecorded = serializers.IntegerField()
+    age_16_unrecorded = serializers.IntegerField()
+
+
+class SchoolTargetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    pemula_unrecorded = serializers.IntegerField()
+    eligible_unrecorded = serializers.IntegerField()
+
+
+class TargetsSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+    computed_at = serializers.DateTimeField()
+    reference_date = serializers.DateField()
+    desa = DesaTargetSerializer(many=True)
+    schools = SchoolTargetSerializer(many=True)
+
+
+class TargetsQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=20)
+    kecamatan = serializers.CharField(required=False, max_length=13)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    area = serializers.CharField(max_length=13, help_text=AREA_CODE_HELP)
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- Permissions -----------------------------------------------------------------------------
+class MayExportCitizens(permissions.BasePermission):
+    """Named residents go to staff allowed to export citizen lists (supervisors, operators)."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("registrations.export_citizens")
+
+
+# --- Views -----------------------------------------------------------------------------------
+class PublicView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+
+class CoverageView(PublicView):
+    @extend_schema(
+        summary="Coverage toward 100% (latest run)",
+        parameters=[CoverageQuerySerializer],
+        responses={200: CoverageSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request):
+        query = _query(CoverageQuerySerializer, request)
+        return Response(CoverageSerializer(coverage_overview(kecamatan=query.get("kecamatan"))).data)
+
+
+class CoverageHistoryView(PublicView):
+    @extend_schema(
+        summary="Coverage history of one area and cohort",
+        parameters=[HistoryQuerySerializer],
+        responses={200: HistorySerializer, **error_responses(400, 404)},
+    )
+    def get(self, request):
+        query = _query(HistoryQuerySerializer, request)
+        level = area_level(query["area"])
+        points = coverage_history(area_code=query["area"], cohort=query["cohort"], days=query["days"])
+        data = {
+            "area": {"code": query["area"], "name": area_names().get(query["area"], ""), "level": level},
+            "cohort": query["cohort"],
+            "points": points,
+        }
+        return Response(HistorySerializer(data).data)
+
+
+class CoverageProjectionView(PublicView):
+    @extend_schema(
+        summary="Projection: when 100% is reached, and the daily rate needed by a target date",
+        parameters=[ProjectionQuerySerializer],
+        responses={200: ProjectionSerializer, **error_responses(400, 404)},
+    )
+    def get(self, request):
+        query = _query(ProjectionQuerySerializer, request)
+        projection = coverage_projection(target_date=query.get("target_date"), cohort=query["cohort"])
+        return Response(ProjectionSerializer(projection).data)
+
+
+class CoverageRecomputeView(APIView):
+    # Staff, not read-only viewers (the settings' default permission classes).
+
+    @extend_schema(
+        summary="Recompute coverage now (staff)",
+        description="Debounced through the outbox: while a refresh is pending, asking again returns it.",
+        request=None,
+        responses={202: RecomputeSerializer, **error_responses(401, 403)},
+    )
+    def post(self, request):
+        message = coverage_refresh_request(now=timezone.now())
+        body = {
+            "task_id": message.task_id or None,
+            "outbox_id": message.pk,
+            "status": "pending" if message.status == message.Status.PENDING else "queued",
+        }
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class CoverageTargetsView(APIView):
+    # Staff (the settings' default): aggregates, so viewers may read them too.
+
+    @extend_schema(
+        summary="Jemput-bola targets: desa and schools by unrecorded residents, first-time voters first",
+        parameters=[TargetsQuerySerializer],
+        responses={200: TargetsSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request):
+        query = _query(TargetsQuerySerializer, request)
+        targets = coverage_targets(user=request.user, limit=query["limit"], kecamatan=query.get("kecamatan"))
+        return Response(TargetsSerializer(targets).data)
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class CoverageExportView(APIView):
+    permission_classes = [IsStaff, MayExportCitizens]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The body is CSV whatever the Accept header says; errors fall back to the JSON shape.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        summary="CSV of the unrecorded eligible residents of an area (field teams)",
+        description=(
+            "Streamed CSV, first-time voters first. NIKs are masked unless the user has the "
+            "`registrations.view_full_nik` permission. Scoped staff get 404 outside their kecamatan."
+        ),
+        parameters=[ExportQuerySerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header row."),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request):
+        query = _query(ExportQuerySerializer, request)
+        full_nik = request.user.has_perm("registrations.view_full_nik")
+        rows = coverage_export_rows(area_code=query["area"], user=request.user, full_nik=full_nik)
+        # Who exported what goes to the audit trail (personal data law); the rows themselves never do.
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.EXPORT,
+            action="api coverage unrecorded export" + (" (full NIK)" if full_nik else ""),
+            target=f"area {query['area']}",
+            request=request,
+            status_code=200,
+        )
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in _with_header(rows))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"belum-rekam-{query['area']}-{timezone.localdate():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _with_header(rows):
+    yield EXPORT_COLUMNS
+    yield from rows

@@ -1,0 +1,383 @@
+"""Reads of coverage: the latest run, history, projection, jemput-bola targets and the field export.
+
+Figures come from the latest complete `CoverageRun` (never the raw citizens table), except the
+school ranking and the export of named residents, which need per-person data: they are computed
+live with one grouped query / one streamed query under the same eligibility thresholds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registrations.access import kecamatan_scope
+from registrations.coverage import (
+    CURRENT_FIRST,
+    CoverageNotComputedError,
+    Thresholds,
+    coverage_thresholds,
+    living_residents,
+    may_record_condition,
+    unrecorded_condition,
+)
+from registrations.eligibility import age_on
+from registrations.models import CoverageRun, CoverageSnapshot, Desa, Kabupaten, Kecamatan
+from registrations.nik import mask_nik
+
+Level = CoverageSnapshot.Level
+Cohort = CoverageSnapshot.Cohort
+
+
+def coverage_latest_run() -> CoverageRun:
+    """The current run: latest reference date, then latest computation. Every committed run is
+    complete (it is written in one transaction)."""
+    run = CoverageRun.objects.order_by(*CURRENT_FIRST).first()
+    if run is None:
+        raise CoverageNotComputedError()
+    return run
+
+
+def area_names(*, desa: bool = True) -> dict[str, str]:
+    names = dict(Kabupaten.objects.values_list("code", "name"))
+    names.update(Kecamatan.objects.values_list("code", "name"))
+    if desa:
+        names.update(Desa.objects.values_list("code", "name"))
+    return names
+
+
+def area_level(code: str) -> str:
+    """The level of an area code, or 404 when no such area exists."""
+    if Kabupaten.objects.filter(code=code).exists():
+        return Level.KABUPATEN
+    if Kecamatan.objects.filter(code=code).exists():
+        return Level.KECAMATAN
+    if Desa.objects.filter(code=code).exists():
+        return Level.DESA
+    raise Http404(code)
+
+
+def figures(snapshot: CoverageSnapshot, names: dict[str, str]) -> dict:
+    """The public figures of one snapshot (the shape of every area in the coverage API)."""
+    return {
+        "code": snapshot.area_code,
+        "name": names.get(snapshot.area_code, ""),
+        "wajib_ktp": snapshot.wajib_ktp,
+        "recorded": snapshot.recorded,
+        "unrecorded": snapshot.unrecorded,
+        "coverage_pct": snapshot.coverage_pct,
+        "printed": snapshot.printed,
+        "printed_pct": snapshot.printed_pct,
+        "ikd_activated": snapshot.ikd_activated,
+        "ikd_activated_pct": snapshot.ikd_activated_pct,
+    }
+
+
+def coverage_overview(*, kecamatan: str | None = None) -> dict:
+    """The kabupaten, its kecamatan (by code) and its cohorts; with `kecamatan`, that one's desa too."""
+    run = coverage_latest_run()
+    wanted = Q(level__in=[Level.KABUPATEN, Level.KECAMATAN])
+    if kecamatan is not None:
+        if not Kecamatan.objects.filter(code=kecamatan).exists():
+            raise Http404(kecamatan)
+        wanted |= Q(level=Level.DESA, parent_code=kecamatan, cohort=Cohort.ALL)
+    snapshots = list(run.snapshots.filter(wanted).order_by("area_code", "cohort"))
+    names = area_names(desa=kecamatan is not None)
+    kabupaten = {s.cohort: s for s in snapshots if s.level == Level.KABUPATEN}
+    overview = {
+        "run_id": run.pk,
+        "computed_at": run.computed_at,
+        "reference_date": run.reference_date,
+        "target_pct": 100,
+        "kabupaten": figures(kabupaten[Cohort.ALL], names),
+        "kecamatan": [
+            figures(s, names) for s in snapshots if s.level == Level.KECAMATAN and s.cohort == "all"
+        ],
+        "cohorts": {
+            "pemula": figures(kabupaten[Cohort.PEMULA], names),
+            "age_16": figures(kabupaten[Cohort.AGE_16], names),
+        },
+    }
+    if kecamatan is not None:
+        overview["desa"] = [figures(s, names) for s in snapshots if s.level == Level.DESA]
+    return overview
+
+
+def coverage_history(
+    *, area_code: str, cohort: str = Cohort.ALL, days: int = 30, today: dt.date | None = None
+) -> QuerySet[CoverageSnapshot]:
+    """The snapshots of one area and cohort whose reference date is within the last `days` days,
+    in time order (reference date, then computation)."""
+    since = (today or timezone.localdate()) - dt.timedelta(days=days)
+    snapshots = CoverageSnapshot.objects.filter(area_code=area_code, cohort=cohort, reference_date__gt=since)
+    return snapshots.order_by("reference_date", "computed_at", "id")
+
+
+# --- Projection ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AreaProjection:
+    code: str
+    name: str
+    wajib_ktp: int
+    recorded: int
+    unrecorded: int
+    coverage_pct: float | None
+    daily_rate: float  # recordings per day over the recent window (citizens' recorded_at)
+    net_daily_change: float | None  # fall of `unrecorded` per day since the baseline run (newcomers included)
+    projected_date: dt.date | None  # when `unrecorded` reaches 0 at `daily_rate`; None if the rate is 0
+    days_left: int  # days after the reference date up to and including the target date
+    required_daily: int | None  # recordings per day to reach 100% by the target date; None if passed
+    on_track: bool | None
+
+
+def project_area(
+    snapshot: CoverageSnapshot,
+    *,
+    name: str,
+    recent_days: int,
+    target_date: dt.date,
+    baseline: CoverageSnapshot | None = None,
+) -> AreaProjection:
+    """Projection arithmetic for one area (pure: no queries)."""
+    reference = snapshot.reference_date
+    unrecorded = snapshot.unrecorded
+    rate = snapshot.recorded_recent / recent_days
+    days_left = (target_date - reference).days
+    if unrecorded == 0:
+        projected, required = reference, 0
+    else:
+        projected = reference + dt.timedelta(days=math.ceil(unrecorded / rate)) if rate > 0 else None
+        required = math.ceil(unrecorded / days_left) if days_left > 0 else None
+    if unrecorded == 0:
+        on_track: bool | None = True
+    elif days_left <= 0:
+        on_track = None
+    else:
+        on_track = projected is not None and projected <= target_date
+    net = None
+    if baseline is not None and baseline.reference_date < reference:
+        net = round((baseline.unrecorded - unrecorded) / (reference - baseline.reference_date).days, 2)
+    return AreaProjection(
+        code=snapshot.area_code,
+        name=name,
+        wajib_ktp=snapshot.wajib_ktp,
+        recorded=snapshot.recorded,
+        unrecorded=unrecorded,
+        coverage_pct=snapshot.coverage_pct,
+        daily_rate=round(rate, 2),
+        net_daily_change=net,
+        projected_date=projected,
+        days_left=days_left,
+        required_daily=required,
+        on_track=on_track,
+    )
+
+
+def _baseline_run(run: CoverageRun) -> CoverageRun | None:
+    """The run to measure the net trend against: the latest one at least `recent_days` days
+    earlier (by reference date), else the earliest one at least a day earlier; None without one."""
+    earlier = CoverageRun.objects.filter(reference_date__lte=run.reference_date - dt.timedelta(days=1))
+    window = earlier.filter(reference_date__lte=run.reference_date - dt.timedelta(days=run.recent_days))
+    return (
+        window.order_by(*CURRENT_FIRST).first() or earlier.order_by("reference_date", "computed_at").first()
+    )
+
+
+def coverage_projection(*, target_date: dt.date | None = None, cohort: str = Cohort.ALL) -> dict:
+    """When 100% is reached at the recent rate, and what daily rate reaches it by `target_date`
+    (default: the election date setting), for the kabupaten and each kecamatan."""
+    run = coverage_latest_run()
+    target_date = target_date or settings.ELECTION_DATE
+    levels = [Level.KABUPATEN, Level.KECAMATAN]
+    current = run.snapshots.filter(level__in=levels, cohort=cohort).order_by("area_code")
+    baseline_run = _baseline_run(run)
+    baselines = {}
+    if baseline_run is not None:
+        baselines = {s.area_code: s for s in baseline_run.snapshots.filter(level__in=levels, cohort=cohort)}
+    names = area_names(desa=False)
+    projections = [
+        project_area(
+            s,
+            name=names.get(s.area_code, ""),
+            recent_days=run.recent_days,
+            target_date=target_date,
+            baseline=baselines.get(s.area_code),
+        )
+        for s in current
+    ]
+    return {
+        "run_id": run.pk,
+        "computed_at": run.computed_at,
+        "reference_date": run.reference_date,
+        "target_date": target_date,
+        "target_pct": 100,
+        "cohort": cohort,
+        "recent_days": run.recent_days,
+        "baseline_reference_date": baseline_run.reference_date if baseline_run else None,
+        "kabupaten": next(p for p in projections if p.code == settings.KUDUS_KABUPATEN_CODE),
+        "kecamatan": [p for p in projections if p.code != settings.KUDUS_KABUPATEN_CODE],
+    }
+
+
+# --- Targets (jemput bola) -------------------------------------------------------------------
+def _run_thresholds(run: CoverageRun) -> Thresholds:
+    return coverage_thresholds(
+        run.reference_date,
+        election_date=run.election_date,
+        previous_election_date=run.previous_election_date,
+        recent_days=run.recent_days,
+    )
+
+
+def _pemula_condition(t: Thresholds) -> Q:
+    return Q(birth_date__gte=t.pemula_from, birth_date__lte=t.pemula_to)
+
+
+def coverage_targets(*, user, limit: int = 20, kecamatan: str | None = None) -> dict:
+    """Desa and schools ranked by unrecorded residents who may record: first-time voters first,
+    then all of them. Desa come from the latest run; schools are counted live (one grouped query)
+    with the run's thresholds. Limited to the user's kecamatan."""
+    run = coverage_latest_run()
+    scope = kecamatan_scope(user)
+    if kecamatan is not None and (
+        not Kecamatan.objects.filter(code=kecamatan).exists()
+        or (scope is not None and kecamatan not in scope)
+    ):
+        raise Http404(kecamatan)
+    kecamatan_codes = {kecamatan} if kecamatan else scope  # None: all
+
+    desa_snapshots = run.snapshots.filter(level=Level.DESA)
+    if kecamatan_codes is not None:
+        desa_snapshots = desa_snapshots.filter(parent_code__in=kecamatan_codes)
+    by_desa: dict[str, dict[str, int | str]] = {}
+    for code, parent, cohort, unrecorded in desa_snapshots.values_list(
+        "area_code", "parent_code", "cohort", "unrecorded"
+    ):
+        by_desa.setdefault(code, {"code": code, "kecamatan": parent})[cohort] = unrecorded
+    names = area_names()
+    desa = [
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            "kecamatan_code": row["kecamatan"],
+            "kecamatan": names.get(str(row["kecamatan"]), ""),
+            "pemula_unrecorded": row.get(Cohort.PEMULA, 0),
+            "eligible_unrecorded": row.get(Cohort.ALL, 0) + row.get(Cohort.AGE_16, 0),
+            "wajib_unrecorded": row.get(Cohort.ALL, 0),
+            "age_16_unrecorded": row.get(Cohort.AGE_16, 0),
+        }
+        for code, row in by_desa.items()
+    ]
+    desa = [d for d in desa if d["eligible_unrecorded"] or d["pemula_unrecorded"]]
+    desa.sort(key=lambda d: (-d["pemula_unrecorded"], -d["eligible_unrecorded"], d["code"]))
+
+    t = _run_thresholds(run)
+    residents = unrecorded_eligible_residents(t).filter(school__gt="")
+    if kecamatan_codes is not None:
+        residents = residents.filter(desa__kecamatan_id__in=kecamatan_codes)
+    schools = (
+        residents.values("school")
+        .annotate(pemula_unrecorded=Count("id", filter=_pemula_condition(t)), eligible_unrecorded=Count("id"))
+        .order_by("-pemula_unrecorded", "-eligible_unrecorded", "school")[:limit]
+    )
+    return {
+        "run_id": run.pk,
+        "computed_at": run.computed_at,
+        "reference_date": run.reference_date,
+        "desa": desa[:limit],
+        "schools": [
+            {
+                "name": s["school"],
+                "pemula_unrecorded": s["pemula_unrecorded"],
+                "eligible_unrecorded": s["eligible_unrecorded"],
+            }
+            for s in schools
+        ],
+    }
+
+
+def unrecorded_eligible_residents(t: Thresholds) -> QuerySet:
+    """Living residents who may record on the reference date and have not (as of that date)."""
+    return living_residents().filter(may_record_condition(t)).filter(unrecorded_condition(t))
+
+
+EXPORT_COLUMNS = (
+    "nik",
+    "full_name",
+    "sex",
+    "age",
+    "pemula",
+    "desa_code",
+    "desa",
+    "kecamatan",
+    "address",
+    "school",
+)
+
+
+def coverage_export_rows(
+    *, area_code: str, user, full_nik: bool, on: dt.date | None = None
+) -> Iterator[tuple]:
+    """The unrecorded eligible residents of an area (kabupaten, kecamatan or desa code) as rows
+    of EXPORT_COLUMNS, first-time voters first. Raises Http404 for an unknown area or one outside
+    the user's kecamatan. NIKs are masked unless `full_nik`."""
+    level = area_level(area_code)
+    scope = kecamatan_scope(user)
+    t = coverage_thresholds(on or timezone.localdate())  # as of today: field teams want the current list
+    residents = unrecorded_eligible_residents(t)
+    if level == Level.KABUPATEN:
+        if scope is not None:
+            raise Http404(area_code)
+    elif level == Level.KECAMATAN:
+        if scope is not None and area_code not in scope:
+            raise Http404(area_code)
+        residents = residents.filter(desa__kecamatan_id=area_code)
+    else:
+        if scope is not None and not Desa.objects.filter(code=area_code, kecamatan_id__in=scope).exists():
+            raise Http404(area_code)
+        residents = residents.filter(desa_id=area_code)
+    pemula = ExpressionWrapper(_pemula_condition(t), output_field=BooleanField())
+    rows = (
+        residents.annotate(is_pemula=pemula)
+        .order_by("-is_pemula", "desa_id", "full_name", "id")
+        .values_list(
+            "nik",
+            "full_name",
+            "sex",
+            "birth_date",
+            "is_pemula",
+            "desa_id",
+            "desa__name",
+            "desa__kecamatan__name",
+            "address",
+            "school",
+        )
+    )
+
+    yes, no = _("yes"), _("no")
+
+    def generate() -> Iterator[tuple]:
+        for nik, name, sex, birth_date, is_pemula, desa_code, desa, kec, address, school in rows.iterator(
+            2000
+        ):
+            yield (
+                nik if full_nik else mask_nik(nik),
+                name,
+                sex,
+                age_on(birth_date, t.reference_date),
+                yes if is_pemula else no,
+                desa_code,
+                desa,
+                kec,
+                address,
+                school,
+            )
+
+    return generate()
