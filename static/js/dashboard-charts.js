@@ -92,7 +92,7 @@
             },
           },
         },
-        scales: { x: { ticks: { callback: function (v) { return count(v); } } } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return count(v); } } } },
       },
     });
   }
