@@ -27,7 +27,7 @@ def trigram_index_drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registrations", "0005_merge_coverage_service_requests"),
+        ("registrations", "0005_merge_coverage"),
     ]
 
     operations = [
