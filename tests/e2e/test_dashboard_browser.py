@@ -1,6 +1,7 @@
 """A supervisor in Chromium (Playwright): logs in, reads the overview figure, sees it move after a
 recording completes and the coverage is recomputed, exports the citizens as XLSX; a hostile name
-stays text everywhere. Saves a screenshot of the overview to test-artifacts/overview.png."""
+stays text everywhere; the daily report prints on one page. Saves a screenshot of the overview to
+test-artifacts/overview.png."""
 
 from __future__ import annotations
 
@@ -121,4 +122,10 @@ def test_a_supervisor_watches_coverage_move_and_exports_xlsx(live_server, browse
     page.goto(f"{live_server.url}/dashboard/")
     assert page.locator("script", has_text="alert(1)").count() == 0
     assert dialogs == []
+
+    # The daily report prints on one A4 page.
+    page.goto(f"{live_server.url}/dashboard/report/daily/")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     page.close()
