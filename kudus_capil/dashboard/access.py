@@ -30,3 +30,24 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def roles_required(roles: frozenset[str]):
+    """Staff in one of `roles` only (others get 403). What they may see inside is still scoped by
+    kecamatan by the selectors: an object outside the scope is a 404 there."""
+
+    def decorator(view):
+        @staff_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not user_roles(request.user) & roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def has_role(user, roles: frozenset[str]) -> bool:
+    return bool(user_roles(user) & roles)

@@ -43,6 +43,7 @@ from registrations.selectors import (
     citizens_visible_to,
     is_name_search,
 )
+from schedules.models import Appointment
 
 
 def _date_param(request, name: str) -> dt.date | None:
@@ -120,6 +121,7 @@ def targets(request):
             "kecamatan_choices": areas,
             "may_export": export_allowed(request.user),
             "kabupaten_code": None if scope is not None else settings.KUDUS_KABUPATEN_CODE,
+            "nav": "targets",
         },
     )
 
@@ -163,7 +165,7 @@ def report_daily(request):
     """A one-page printable report of a day (`?date=YYYY-MM-DD`, default today)."""
     day = _date_param(request, "date") or timezone.localdate()
     context = daily_report(user=request.user, day=day)
-    context.update(previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
+    context.update(previous_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1), nav="report")
     return render(request, "dashboard/report_daily.html", context)
 
 
@@ -242,21 +244,26 @@ def citizen_detail(request, pk: int):
                 election=settings.ELECTION_DATE,
             ),
         },
-        "extra_sections": _citizen_sections(citizen),
+        **_citizen_requests_and_bookings(citizen),
     }
     return render(request, "dashboard/citizen_detail.html", context)
 
 
-def _citizen_sections(citizen) -> list[dict]:
-    """Related records (service requests, bookings) shown on the citizen page, newest first."""
-    sections = []
-    requests = getattr(citizen, "service_requests", None)
-    if requests is not None:
-        sections.append({"title": _("Service requests"), "rows": list(requests.order_by("-id")[:20])})
-    appointments = getattr(citizen, "appointments", None)
-    if appointments is not None:
-        sections.append({"title": _("Bookings"), "rows": list(appointments.order_by("-id")[:20])})
-    return sections
+CITIZEN_ROWS = 20
+
+
+def _citizen_requests_and_bookings(citizen) -> dict:
+    """The citizen's latest service requests and bookings (newest first), for their tables."""
+    requests = citizen.service_requests.select_related("location").order_by("-submitted_at", "-id")
+    bookings = (
+        Appointment.objects.filter(citizen=citizen)
+        .select_related("slot__session__kecamatan", "service_request")
+        .order_by("-slot__starts_at", "-id")
+    )
+    return {
+        "requests": list(requests[:CITIZEN_ROWS]),
+        "bookings": list(bookings[:CITIZEN_ROWS]),
+    }
 
 
 class AuditFilterForm(forms.Form):

@@ -50,10 +50,10 @@ def test_the_filters_stay_on_the_page_links(client, supervisor):
     assert links["next"].startswith("kecamatan=33.19.01&after=")
 
 
-def test_an_anchor_outside_the_operators_kecamatan_starts_again_at_page_one(client, operator):
+def test_an_anchor_outside_the_operators_kecamatan_starts_again_at_page_one(client, jati_operator):
     mine = CitizenFactory(full_name="Warga Jati", desa=desa("33.19.03.2001"), area6="331903")
     other = CitizenFactory(full_name="Warga Kaliwungu", desa=desa("33.19.01.2001"))
-    client.force_login(operator)
+    client.force_login(jati_operator)
     names, _links = names_and_links(client, {"after": other.pk, "page": "7"})
     assert names == [mine.full_name]
 

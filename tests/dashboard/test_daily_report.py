@@ -134,8 +134,8 @@ def test_the_report_lists_the_stock_movements_of_the_day(client, supervisor, the
     assert re.findall(r"<td>([^<]*)</td>", row) == ["50", "20", "0", "0", "1", "0", "0", "69"]
 
 
-def test_an_operator_of_another_kecamatan_sees_none_of_it(client, operator, the_day):
-    client.force_login(operator)  # Jati
+def test_an_operator_of_another_kecamatan_sees_none_of_it(client, jati_operator, the_day):
+    client.force_login(jati_operator)  # Jati
     page = squeeze(client.get("/dashboard/report/daily/", {"date": DAY.isoformat()}))
     assert "CFD Simpang Tujuh" not in page and "Kecamatan Kota" not in page
     assert '<td data-testid="completed-recording">0</td>' in page

@@ -106,8 +106,8 @@ def test_a_supervisor_exports_the_filtered_citizens_as_xlsx_with_full_niks(clien
     assert "Budi Jati" not in by_name
 
 
-def test_operators_export_only_their_kecamatan_with_masked_niks(client, operator, citizens):
-    client.force_login(operator)  # Jati
+def test_operators_export_only_their_kecamatan_with_masked_niks(client, jati_operator, citizens):
+    client.force_login(jati_operator)  # Jati
     response = client.get("/dashboard/citizens/export/", {"format": "csv"})
     rows = csv_rows(response)
     assert [row[1] for row in rows[1:]] == ["Budi Jati"]

@@ -91,9 +91,9 @@ def test_the_overview_reads_snapshots_and_never_counts_citizens(
     assert not [q["sql"] for q in queries if "registrations_citizen" in q["sql"]]
 
 
-def test_kecamatan_are_sorted_by_gap_and_the_operators_own_is_highlighted(client, operator):
+def test_kecamatan_are_sorted_by_gap_and_the_operators_own_is_highlighted(client, jati_operator):
     coverage_run_with(kecamatan=KECAMATAN)
-    client.force_login(operator)
+    client.force_login(jati_operator)
     response = client.get("/dashboard/")
     data = chart_data(response)
     assert data["gap"]["labels"] == ["Kota Kudus", "Jati", "Kaliwungu"]
@@ -203,13 +203,13 @@ def test_stock_shows_days_of_cover_and_open_alerts(client, supervisor):
     assert 'class="alerts"' in page
 
 
-def test_an_operator_sees_only_the_sessions_and_stock_of_own_kecamatan(client, operator):
+def test_an_operator_sees_only_the_sessions_and_stock_of_own_kecamatan(client, jati_operator):
     today = timezone.localdate()
     OutreachSessionFactory(date=today, title="Sesi Jati", kecamatan="33.19.03")
     OutreachSessionFactory(date=today, title="Sesi Kaliwungu", kecamatan="33.19.01")
     stocked_location(5, code="KEC-03", name="Gudang Jati", kecamatan=kecamatan("33.19.03"))
     stocked_location(5, code="KEC-01", name="Gudang Kaliwungu", kecamatan=kecamatan("33.19.01"))
-    client.force_login(operator)
+    client.force_login(jati_operator)
     page = text(client.get("/dashboard/"))
     assert "Sesi Jati" in page and "Gudang Jati" in page
     assert "Sesi Kaliwungu" not in page and "Gudang Kaliwungu" not in page

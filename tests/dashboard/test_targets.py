@@ -76,8 +76,8 @@ def test_schools_carry_a_plan_link_to_the_kecamatan_where_their_students_live(cl
     }
 
 
-def test_an_operator_sees_only_targets_of_own_kecamatan(client, operator, population):
-    client.force_login(operator)  # Jati
+def test_an_operator_sees_only_targets_of_own_kecamatan(client, jati_operator, population):
+    client.force_login(jati_operator)  # Jati
     page = client.get("/dashboard/targets/").content.decode()
     assert population["jati"].name in page
     assert population["kaliwungu"].name not in page and "SMK 2" not in page
@@ -91,9 +91,9 @@ def test_an_operator_sees_only_targets_of_own_kecamatan(client, operator, popula
 
 
 def test_the_unrecorded_residents_of_a_desa_download_as_xlsx_masked_for_operators(
-    client, operator, population
+    client, jati_operator, population
 ):
-    client.force_login(operator)
+    client.force_login(jati_operator)
     response = client.get("/dashboard/targets/export/", {"area": population["jati"].code, "format": "xlsx"})
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
@@ -101,11 +101,14 @@ def test_the_unrecorded_residents_of_a_desa_download_as_xlsx_masked_for_operator
     assert len(rows) == 3
     assert all(re.fullmatch(r"3319\*{8}\d{4}", row[0]) for row in rows[1:])
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.EXPORT)
-    assert event.actor == operator and event.target == f"unrecorded residents: area={population['jati'].code}"
+    assert (
+        event.actor == jati_operator
+        and event.target == f"unrecorded residents: area={population['jati'].code}"
+    )
 
 
-def test_an_area_outside_the_operators_kecamatan_is_a_404(client, operator, population):
-    client.force_login(operator)
+def test_an_area_outside_the_operators_kecamatan_is_a_404(client, jati_operator, population):
+    client.force_login(jati_operator)
     assert client.get("/dashboard/targets/export/", {"area": "33.19.01", "format": "csv"}).status_code == 404
     assert client.get("/dashboard/targets/export/", {"area": "33.19", "format": "csv"}).status_code == 404
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT).exists()
