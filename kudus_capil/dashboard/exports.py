@@ -164,7 +164,7 @@ def describe_filters(params: dict[str, str]) -> str:
     """The filters of an export for the access log, with a searched NIK masked (never logged whole)."""
     parts = []
     for key, value in sorted(params.items()):
-        if value in ("", None) or key in ("format", "page", "csrfmiddlewaretoken"):
+        if value in ("", None) or key in ("format", "page", "after", "before", "csrfmiddlewaretoken"):
             continue
         value = str(value).strip()
         if value.isascii() and value.isdigit() and len(value) >= 6:
