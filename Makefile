@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test lint format bench-import bench-coverage clean
+.PHONY: run test lint format bench-import bench-coverage bench-dashboard bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench-import: $(VENV)/.installed-test
 # Coverage recompute vs a bare GROUP BY at 65k, 650k and 870k residents; BENCH_ARGS=--huge adds 6.5M.
 bench-coverage: $(VENV)/.installed-test
 	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/coverage.py $(BENCH_ARGS)
+
+# Server time of every dashboard page at 650k residents vs a trivial view (target < 300 ms each).
+bench-dashboard: $(VENV)/.installed-test
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/dashboard.py $(BENCH_ARGS)
+
+# Morning rush: 200 citizens booking + 10 staff on the dashboard, 60 s, gunicorn + PostgreSQL (loopback).
+bench-load: $(VENV)/.installed-test
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

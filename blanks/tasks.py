@@ -7,7 +7,7 @@ from celery import shared_task
 from blanks.services import stock_alert_email, stock_alerts_check
 
 
-@shared_task(name="blanks.tasks.check_stock_alerts", ignore_result=True)
+@shared_task(name="blanks.tasks.check_stock_alerts", ignore_result=True, acks_late=True)
 def check_stock_alerts() -> dict:
     """Raise/resolve low-stock alerts (beat, hourly). Running it twice raises nothing new."""
     result = stock_alerts_check()
@@ -21,6 +21,7 @@ def check_stock_alerts() -> dict:
     retry_backoff=60,
     retry_backoff_max=1800,
     max_retries=8,
+    acks_late=True,  # idempotent: the alert is claimed before it is sent
 )
 def email_stock_alert(*, alert_id: int) -> int:
     """E-mail one alert to the supervisors; a second run sends nothing (the alert is claimed)."""

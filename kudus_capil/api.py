@@ -134,7 +134,7 @@ ERROR_CODES: dict[int, tuple[str, ...]] = {
     405: ("method_not_allowed",),
     406: ("not_acceptable",),
     409: ("conflict", "slot_full", "<domain codes>"),
-    413: ("request_too_large",),
+    413: ("payload_too_large",),
     415: ("unsupported_media_type",),
     429: ("throttled", "locked_out"),
     500: ("server_error",),

@@ -1,15 +1,14 @@
 """Django-level errors of API URLs in the one JSON error shape.
 
-DRF's exception handler covers what happens inside a view. This middleware, the outermost one,
-covers the rest for every path under /api/: bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (DRF streams
-JSON bodies and never applies that limit itself), a missing trailing slash on a write (Django would
-redirect a POST with a 301, or fail in DEBUG), and any error page produced below it (unknown
-paths, a bad Host header, CSRF, the DEBUG technical pages) which it rewrites as JSON.
+DRF's exception handler covers what happens inside a view, and kudus_capil.request_limits refuses
+oversized bodies. This middleware, the outermost one, covers the rest for every path under /api/:
+a missing trailing slash on a write (Django would redirect a POST with a 301, or fail in DEBUG),
+and any error page produced below it (unknown paths, a bad Host header, CSRF, the DEBUG technical
+pages), which it rewrites as JSON.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseRedirectBase
 from django.middleware.common import CommonMiddleware
@@ -36,7 +35,7 @@ def status_error(status: int) -> tuple[str, str]:
         404: ("not_found", _("Not found.")),
         405: ("method_not_allowed", _("Method not allowed.")),
         406: ("not_acceptable", _("This API answers in JSON only.")),
-        413: ("request_too_large", _("The request body is too large.")),
+        413: ("payload_too_large", _("The request body is too large.")),
         415: ("unsupported_media_type", _("Send the request body as application/json.")),
         429: ("throttled", _("Too many requests.")),
         503: ("unavailable", _("Service temporarily unavailable.")),
@@ -67,23 +66,10 @@ class ApiErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_api_path(request.path_info):
             return self.get_response(request)
-        early = self._too_large(request) or self._slash_redirect(request)
-        if early is not None:
-            return early
+        redirect = self._slash_redirect(request)
+        if redirect is not None:
+            return redirect
         return self._as_json_error(self.get_response(request))
-
-    def _too_large(self, request: HttpRequest) -> HttpResponse | None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return json_error(400, "bad_request", _("Invalid Content-Length header."))
-        if limit is not None and length > limit:
-            return json_error(
-                413,
-                detail=_("The request body is too large (at most %(limit)d bytes).") % {"limit": limit},
-            )
-        return None
 
     def _slash_redirect(self, request: HttpRequest) -> HttpResponse | None:
         # Every API URL ends with a slash. Reads get Django's usual 301; writes a 308, which keeps

@@ -40,6 +40,18 @@ def audit_record(
     )
 
 
+def targets_of(kind: str, ids: list) -> str:
+    """ "citizen 4, 9, 12 (+47 more)": which records a list revealed, within the target column."""
+    shown: list[str] = []
+    for index, pk in enumerate(ids):
+        text = f"{kind} {', '.join([*shown, str(pk)])}"
+        rest = len(ids) - index - 1
+        if len(text) + len(f" (+{rest} more)") > 200:
+            return f"{kind} {', '.join(shown)} (+{len(ids) - index} more)"
+        shown.append(str(pk))
+    return f"{kind} {', '.join(shown)}"
+
+
 def _describe(request: HttpRequest) -> tuple[str, str]:
     try:
         match = resolve(request.path_info)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kudus_capil.exceptions import ApplicationError
+from kudus_capil.login import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
 from kudus_capil.throttling import LoginThrottle
 
 MSG_BAD_CREDENTIALS = _("Unable to log in with the credentials given.")
@@ -32,10 +33,12 @@ class LockedOutError(ApplicationError):
 
 
 class TokenObtainSerializer(AuthTokenSerializer):
-    username = serializers.CharField(label=_("Username"), max_length=150)
+    # Length limits before authenticate() (and django-axes' varchar(255) log) ever see the values.
+    username = serializers.CharField(label=_("Username"), write_only=True, max_length=USERNAME_MAX_LENGTH)
     password = serializers.CharField(
-        label=_("Password"), max_length=4096, style={"input_type": "password"}, trim_whitespace=False
-    )
+        label=_("Password"), style={"input_type": "password"}, trim_whitespace=False, write_only=True,
+        max_length=PASSWORD_MAX_LENGTH,
+    )  # fmt: skip
     token = serializers.CharField(label=_("Token"), read_only=True)
 
 

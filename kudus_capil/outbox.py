@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kudus_capil.celery import app
@@ -100,6 +101,11 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500, now: dt.date
         pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).order_by("id")
         if ids is not None:
             pending = pending.filter(pk__in=ids)
+        if not app.conf.task_always_eager:
+            # Redis redelivers a message with a far ETA after its visibility timeout (a duplicate
+            # run): such messages wait here until their ETA is near.
+            horizon = now + dt.timedelta(seconds=settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)
+            pending = pending.filter(Q(eta__isnull=True) | Q(eta__lte=horizon))
         # skip_locked: a concurrent sweeper or commit-time relay takes the other rows, none twice.
         for message in pending.select_for_update(skip_locked=True)[:limit]:
             if message.expires_at and message.expires_at <= now:

@@ -28,7 +28,9 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("Unsupported character set: %(charset)s.") % {"charset": encoding})
         try:
             data = super().parse(stream, media_type, parser_context)
-        except (RecursionError, TypeError, UnicodeError) as exc:
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("JSON nested too deeply.")) from exc
+        except (TypeError, UnicodeError) as exc:
             raise exceptions.ParseError(_("JSON parse error.")) from exc
         if not _is_valid_unicode(data):
             raise exceptions.ParseError(_("JSON parse error: the text is not valid Unicode."))

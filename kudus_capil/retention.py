@@ -32,6 +32,23 @@ def audit_log_purge(now: dt.datetime) -> int:
 register_purger("audit_log", audit_log_purge)
 
 
+def login_records_purge(now: dt.datetime) -> int:
+    """django-axes' records of staff logins (username, IP address, browser): the login and failure
+    logs are kept as long as the access log; a failed-attempt counter only until its cool-off
+    has passed (it locks nobody out any more)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    cutoff = now - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    deleted = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    stale = now - settings.AXES_COOLOFF_TIME
+    deleted += AccessAttempt.objects.filter(attempt_time__lt=stale).delete()[0]
+    return deleted
+
+
+register_purger("login_records", login_records_purge)
+
+
 def retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     return {name: purger(now) for name, purger in sorted(_PURGERS.items())}

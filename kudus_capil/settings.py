@@ -8,6 +8,7 @@ and the HTTPS settings follow DJANGO_HTTPS (default 1).
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -59,9 +60,10 @@ MIDDLEWARE = [
     # Outermost: API URLs answer every error in the one JSON shape (see the module).
     "kudus_capil.api_middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "kudus_capil.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kudus_capil.locale.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -217,6 +219,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Request bodies above this are refused with 413 before any view or parser reads them
+# (kudus_capil.request_limits); no form or API of the portal takes more.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 # --- REST framework --------------------------------------------------------------------------
@@ -356,10 +360,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Redis redelivers a message nobody acknowledged within this time. Late acknowledgement is set per
+# task, only on idempotent ones (`acks_late=True` in each @shared_task, never globally), so a task
+# cut off by a crash runs again; hard time limits, retry delays and outbox ETAs all stay below this,
+# so a task still running (or waiting for its ETA) is never delivered twice (tests/test_celery_config.py).
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Hard time limits stay below this, so an acknowledged-late task is never redelivered while
-    # it is still running.
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
 }
@@ -370,6 +377,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = False  # per task, see above
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -454,9 +462,24 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Every periodic run expires before the next one (a backlog after an outage runs once, not N
+# times). django-celery-beat's DatabaseScheduler reads the expiry as `expire_seconds` and silently
+# drops `expires`, Celery's own scheduler the other way round: give both. One beat only
+# (docker-compose runs exactly one; README "Operations").
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _options = _entry.setdefault("options", {})
+    _options.setdefault("expire_seconds", _options.get("expires"))
+    _options.setdefault("expires", _options["expire_seconds"])
+
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Kudus <no-reply@disdukcapil.kuduskab.go.id>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Error reports (500s, DEBUG off) go to these addresses: "Name <a@b>, c@d". The reports never carry
+# personal data: the filter below blanks NIK, birth date, phone and e-mail in POST data and in
+# frame variables, and the mail handler masks digit runs like every other log handler.
+ADMINS = [parseaddr(item) for item in env_list("DJANGO_ADMINS", [])]
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kudus_capil.errors.PersonalDataReporterFilter"
 
 # --- Domain ----------------------------------------------------------------------------------
 KUDUS_KABUPATEN_CODE = "33.19"
@@ -494,11 +517,25 @@ DEMO_STAFF_PASSWORD = env_str("DEMO_STAFF_PASSWORD", "kudus-demo-2024")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_nik": {"()": "kudus_capil.logmask.MaskPersonalDataFilter"}},
+    "filters": {
+        "mask_nik": {"()": "kudus_capil.logmask.MaskPersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_nik"]},
+        "mail_admins": {
+            "class": "kudus_capil.logmask.MaskedAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "mask_nik"],
+            "include_html": False,  # the HTML report lists local variables of every frame
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Replaces Django's default "django" logger, whose own (unmasked) mail_admins handler would
+        # otherwise send a second report of every error.
+        "django": {"handlers": ["mail_admins"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": True},
+    },
 }

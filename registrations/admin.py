@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from kudus_capil.audit import audit_record
 from kudus_capil.exceptions import ApplicationError
+from kudus_capil.models import AuditEvent
 from registrations.access import scope_queryset
 from registrations.models import (
     Citizen,
@@ -15,6 +17,7 @@ from registrations.models import (
     ServiceRequestEvent,
     StaffAssignment,
 )
+from registrations.selectors import can_see_full_personal_data
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,
@@ -39,14 +42,54 @@ class DesaAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+# Shown only to roles with registrations.view_full_nik (like the dashboard and the API).
+CITIZEN_PERSONAL_FIELDS = ("nik", "kk", "birth_date", "phone", "email")
+
+
 @admin.register(Citizen)
 class CitizenAdmin(admin.ModelAdmin):
-    list_display = ["masked_nik", "full_name", "birth_date", "desa", "recorded_at", "printed_at"]
+    """Scoped to the user's kecamatan like the dashboard; personal data masked unless the role may
+    see it, and every opening of a full record written to the access log."""
+
+    list_display = ["masked_nik", "full_name", "birth_year", "desa", "recorded_at", "printed_at"]
     list_filter = ["desa__kecamatan", "deceased", "moved_out"]
     search_fields = ["=nik", "full_name"]
     raw_id_fields = ["desa"]
     show_full_result_count = False  # a full COUNT over 650k rows on every page is slow
     list_select_related = ["desa"]
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, "desa__kecamatan")
+
+    def get_exclude(self, request, obj=None):
+        if obj is None or can_see_full_personal_data(request.user):
+            return super().get_exclude(request, obj)
+        return CITIZEN_PERSONAL_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or can_see_full_personal_data(request.user):
+            return super().get_readonly_fields(request, obj)
+        return ["masked_nik", "birth_year"]
+
+    @admin.display(description=_("birth year"))
+    def birth_year(self, obj: Citizen) -> int:
+        return obj.birth_date.year
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and can_see_full_personal_data(request.user)
+        ):
+            audit_record(
+                actor=request.user,
+                kind=AuditEvent.Kind.REVEAL,
+                action="admin citizen detail",
+                target=f"citizen {object_id}",
+                request=request,
+            )
+        return response
 
 
 @admin.register(StaffAssignment)

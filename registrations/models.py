@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from registrations.nik import KKValidator, NIKValidator, mask_nik
@@ -112,6 +113,8 @@ class Citizen(models.Model):
             # Lists are ordered by name: the index serves ORDER BY … LIMIT without sorting 650k rows.
             models.Index(fields=["full_name", "id"], name="reg_citizen_name"),
             models.Index(fields=["birth_date"], name="reg_citizen_birth_date"),
+            # The citizens list filters on a school case-insensitively (`UPPER(school) = UPPER(%s)`).
+            models.Index(Upper("school"), name="reg_citizen_school_upper"),
             # Field-team exports and school targets read the living residents not yet recorded:
             # a small slice of the table (mostly children), so a partial index keeps it cheap.
             models.Index(

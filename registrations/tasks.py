@@ -24,7 +24,14 @@ def _connection_retry_delay(retries: int) -> int:
 
 # No stored result: nobody reads it (readers use the snapshot), and publishing then never waits on
 # the result backend.
-@shared_task(bind=True, name="registrations.tasks.recompute_coverage", max_retries=5, ignore_result=True)
+# acks_late: a run cut off by a lost worker is delivered again, and running twice is harmless.
+@shared_task(
+    bind=True,
+    name="registrations.tasks.recompute_coverage",
+    max_retries=5,
+    ignore_result=True,
+    acks_late=True,
+)
 def recompute_coverage(self, requested_at: str | None = None, reference_date: str | None = None) -> dict:
     """Recompute coverage (all areas, all cohorts). Published by beat every 5 minutes, by staff
     (`POST /api/v1/coverage/recompute/`) and through the outbox after completions
@@ -50,7 +57,7 @@ def recompute_coverage(self, requested_at: str | None = None, reference_date: st
     return {"status": result.status.value, "run_id": result.run.pk if result.run else None}
 
 
-@shared_task(name="registrations.tasks.thin_coverage_snapshots", ignore_result=True)
+@shared_task(name="registrations.tasks.thin_coverage_snapshots", ignore_result=True, acks_late=True)
 def thin_coverage_snapshots() -> int:
     """Hourly: thin the coverage history (all runs for a day, hourly for a week, daily after)."""
     return coverage_snapshots_thin()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from registrations.access import scope_queryset
 from schedules.models import (
     Appointment,
     OutreachSeries,
@@ -24,6 +25,14 @@ class PublicHolidayAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only, and scoped to the user's kecamatan like the dashboard and the API (operators and
+    field staff see their kecamatan only): `kecamatan_path` leads from the model to a kecamatan."""
+
+    kecamatan_path = "kecamatan"
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, self.kecamatan_path)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -64,6 +73,7 @@ class OutreachSeriesAdmin(ReadOnlyAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdmin):
+    kecamatan_path = "slot__session__kecamatan"
     list_display = ["code", "status", "service", "reason", "slot", "masked_nik", "created_at"]
     list_filter = ["status", "service", "slot__session__kecamatan"]
     search_fields = ["code"]
@@ -77,6 +87,7 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 @admin.register(QueueTicket)
 class QueueTicketAdmin(ReadOnlyAdmin):
+    kecamatan_path = "session__kecamatan"
     list_display = ["session", "number", "service", "status", "desk", "issued_at", "called_at"]
     list_filter = ["status", "service"]
     list_select_related = ["session"]
@@ -84,6 +95,7 @@ class QueueTicketAdmin(ReadOnlyAdmin):
 
 @admin.register(ScheduleEvent)
 class ScheduleEventAdmin(ReadOnlyAdmin):
+    kecamatan_path = "session__kecamatan"
     list_display = ["at", "action", "session", "appointment", "from_status", "to_status", "actor", "note"]
     list_filter = ["action"]
     list_select_related = ["session", "appointment", "actor"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -151,3 +151,24 @@ def session_queue(session: OutreachSession) -> dict:
         "waiting_count": tickets.filter(status=QueueTicket.Status.WAITING).count(),
         "done_count": tickets.filter(status=QueueTicket.Status.DONE).count(),
     }
+
+
+def sessions_with_counts(queryset: QuerySet[OutreachSession]) -> QuerySet[OutreachSession]:
+    """`queryset` annotated with `capacity` (places in slots still offered), `booked` (places held:
+    active, checked-in and no-show bookings) and `checked_in`, each a correlated subquery so the
+    slot and appointment rows are never joined into (and multiplied by) each other."""
+    slots = Slot.objects.filter(session=OuterRef("pk")).order_by().values("session")
+    checked_in = (
+        Appointment.objects.filter(slot__session=OuterRef("pk"), status=Appointment.Status.CHECKED_IN)
+        .order_by()
+        .values("slot__session")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return queryset.annotate(
+        capacity=Coalesce(
+            Subquery(slots.filter(removed_at__isnull=True).annotate(total=Sum("capacity")).values("total")), 0
+        ),
+        booked=Coalesce(Subquery(slots.annotate(total=Sum("booked")).values("total")), 0),
+        checked_in=Coalesce(Subquery(checked_in), 0),
+    )

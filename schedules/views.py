@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
@@ -106,7 +107,12 @@ def _manage_url(code: str, token: str) -> str:
     return f"{reverse('schedules:manage', args=[code])}?{urlencode({'token': token})}"
 
 
+# Error reports (ADMINS e-mail) show these POST fields as stars (personal data, the manage token).
+PERSONAL_POST_FIELDS = ("nik", "birth_date", "phone", "email", "token", "form_token")
+
+
 @never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
 def book(request):
     """The booking form. Works without JavaScript; a double submit gives one booking."""
@@ -201,6 +207,7 @@ def manage(request, code: str):
 
 
 @never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_POST
 def cancel(request, code: str):
     allowed, wait = form_post_allowed(request)
@@ -222,6 +229,7 @@ def cancel(request, code: str):
 
 
 @never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_POST
 def reschedule(request, code: str):
     allowed, wait = form_post_allowed(request)

@@ -15,6 +15,7 @@ echo "  Demo staff login: ${DEMO_STAFF_USERNAME:-demo} / ${DEMO_STAFF_PASSWORD:-
 echo
 if [ "${DJANGO_DEBUG:-1}" = "0" ]; then
   "$BIN/python" manage.py collectstatic --noinput >/dev/null
-  exec "$BIN/gunicorn" kudus_capil.wsgi --bind "$HOST:$PORT" --workers 3 --access-logfile -
+  # Threads and a long timeout: a whole-kabupaten XLSX export takes a minute or more.
+  exec "$BIN/gunicorn" kudus_capil.wsgi --bind "$HOST:$PORT" --workers 3 --threads 4 --timeout 180 --access-logfile -
 fi
 exec "$BIN/python" manage.py runserver "$HOST:$PORT"

@@ -198,3 +198,45 @@ class CoverageSnapshotFactory(factory.django.DjangoModelFactory):
     printed = 0
     ikd_activated = 0
     recorded_recent = 0
+
+
+# --- Staff dashboard: overview, targets, exports (issue #6) ----------------------------------
+def coverage_run_with(
+    *,
+    reference_date: dt.date = dt.date(2024, 2, 2),
+    computed_at: dt.datetime | None = None,
+    kabupaten: tuple[int, int] = (643_069, 641_171),
+    kecamatan: dict[str, tuple[int, int]] | None = None,
+    pemula: tuple[int, int] = (40_000, 38_500),
+    age_16: tuple[int, int] = (12_000, 3_000),
+    recorded_recent: int = 0,
+) -> CoverageRun:
+    """A complete snapshot set written by hand: (wajib KTP, recorded) for the kabupaten, each given
+    kecamatan and the cohorts (kecamatan cohorts and desa rows are left out unless given)."""
+    run = CoverageRunFactory(
+        reference_date=reference_date,
+        **({"computed_at": computed_at} if computed_at else {}),
+    )
+    rows = [("kabupaten", "33.19", "", "all", kabupaten, recorded_recent)]
+    rows += [("kabupaten", "33.19", "", "pemula", pemula, 0), ("kabupaten", "33.19", "", "age_16", age_16, 0)]
+    for code, figures in (kecamatan or {}).items():
+        rows.append(("kecamatan", code, "33.19", "all", figures, 0))
+    CoverageSnapshot.objects.bulk_create(
+        CoverageSnapshot(
+            run=run,
+            computed_at=run.computed_at,
+            reference_date=run.reference_date,
+            level=level,
+            area_code=code,
+            parent_code=parent,
+            cohort=cohort,
+            wajib_ktp=wajib,
+            recorded=recorded,
+            unrecorded=wajib - recorded,
+            printed=0,
+            ikd_activated=0,
+            recorded_recent=min(recent, recorded),
+        )
+        for level, code, parent, cohort, (wajib, recorded), recent in rows
+    )
+    return run

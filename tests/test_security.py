@@ -113,3 +113,15 @@ def test_a_nik_logged_by_mistake_reaches_the_run_log_masked(regions, _run_log):
     text = RUN_LOG.read_text(encoding="utf-8")
     assert citizen.masked_nik in text
     assert citizen.nik not in text
+
+
+def test_pages_open_in_indonesian_even_for_an_english_browser(client, db):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="id"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+
+
+def test_api_messages_follow_accept_language(client, db):
+    body = client.get("/api/v1/citizens/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["detail"] == "Authentication credentials were not provided."

@@ -6,8 +6,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers, viewsets
 
 from kudus_capil.api import CursorPagination, error_responses
-from kudus_capil.audit import audit_record
+from kudus_capil.audit import audit_record, targets_of
 from kudus_capil.models import AuditEvent
+from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
 from registrations.nik import mask_nik
 from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
@@ -113,6 +114,8 @@ CITIZEN_EXAMPLE = OpenApiExample(
 )
 class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CitizenSerializer
+    # Named residents: staff who serve them; viewers read aggregates only (403).
+    permission_classes = [role_permission(read=SERVICE_ROLES, write=SERVICE_ROLES)]
     filterset_class = CitizenFilter
     pagination_class = CitizenCursorPagination
     ordering_fields: list = []  # cursor pagination fixes the order (id)
@@ -124,6 +127,19 @@ class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
         context = super().get_serializer_context()
         context["full_data"] = can_see_full_personal_data(self.request.user)
         return context
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", []) if isinstance(response.data, dict) else []
+        if rows and can_see_full_personal_data(request.user):
+            audit_record(
+                actor=request.user,
+                kind=AuditEvent.Kind.REVEAL,
+                action="api citizen list (full NIK)",
+                target=targets_of("citizen", [row["id"] for row in rows]),
+                request=request,
+            )
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         query = RevealReasonSerializer(data=request.query_params)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from kudus_capil.api import error_responses
@@ -169,9 +170,7 @@ class SessionViewSet(viewsets.GenericViewSet):
     def remove_slot(self, request, pk=None, slot_id=None):
         """Remove one slot: its bookings are cancelled and the citizens notified with a rebook link."""
         session = self.get_object()
-        slot = Slot.objects.filter(session=session, pk=slot_id).first()
-        if slot is None:
-            raise Http404
+        slot = get_object_or_404(Slot, session=session, pk=slot_id)
         data = s.SessionCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cancelled = services.slot_remove(slot=slot, reason=data.validated_data["reason"], actor=request.user)
@@ -229,9 +228,8 @@ class SessionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def queue(self, request, pk=None):
         """What the public queue display shows: numbers being served and waiting."""
-        session = OutreachSession.objects.filter(pk=pk).first()
-        if session is None:
-            raise Http404
+        # DRF's get_object_or_404: an id too long to be a number (10,000 digits) is a 404, not a 500.
+        session = get_object_or_404(OutreachSession, pk=pk)
         return Response(s.QueueSerializer(selectors.session_queue(session)).data)
 
 
@@ -310,6 +308,15 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         user = self.request.user
         return user if _has_role(user, DESK_STAFF) else None
 
+    def _actor_for(self, slot: Slot):
+        """Desk staff act as staff (no public cut-off, unpublished sessions) only on slots of their
+        kecamatan; elsewhere they are one more member of the public."""
+        actor = self._actor()
+        scope = kecamatan_scope(actor) if actor is not None else None
+        if actor is None or scope is None:
+            return actor
+        return actor if slot.session.kecamatan_id in scope else None
+
     def _resolve(self, code: str):
         """The booking by staff scope, else by the manage token; 404 either way when not found."""
         if self._actor() is not None:
@@ -355,7 +362,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             reason=values["reason"],
             phone=values["phone"],
             email=values["email"],
-            actor=self._actor(),
+            actor=self._actor_for(values["slot"]),
         )
         appointment = result.appointment
         body = {
@@ -389,7 +396,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, code=None):
         """Cancel the booking (token required for citizens); the place is freed."""
-        appointment = services.appointment_cancel(appointment=self._resolve(code), actor=self._actor())
+        appointment = self._resolve(code)
+        actor = self._actor_for(appointment.slot)
+        appointment = services.appointment_cancel(appointment=appointment, actor=actor)
         return Response(s.AppointmentSerializer(appointment).data)
 
     @extend_schema(
@@ -409,7 +418,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         slot = Slot.objects.filter(pk=data.validated_data["slot"]).first()
         if slot is None:
             raise s.serializers.ValidationError({"slot": [s.FORM_MESSAGES["slot_unknown"]]})
-        appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=self._actor())
+        # Staff rules only when both the booking and the new slot are in the user's kecamatan.
+        actor = self._actor_for(appointment.slot) and self._actor_for(slot)
+        appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=actor)
         return Response(s.AppointmentSerializer(appointment).data)
 
     @extend_schema(

@@ -6,6 +6,8 @@ PG_*/REDIS_* variables it exports) around real HTTP requests.
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import os
 import shlex
 import socket
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,30 +106,82 @@ class Portal:
         except urllib.error.HTTPError as error:
             return error.code, error.read(), time.monotonic() - started
 
+    def json(self, path: str, body: dict, *, method: str = "POST", token: str | None = None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        return self.request(path, method=method, data=json.dumps(body).encode(), headers=headers)
+
+    def browser(self) -> Browser:
+        return Browser(self.base_url)
+
+
+class Browser:
+    """A cookie-carrying client: GETs a form, then POSTs it with the CSRF token from the cookie."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.last_url = ""
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str, float]:
+        started = time.monotonic()
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                self.last_url = response.geturl()
+                return response.status, response.read().decode(), time.monotonic() - started
+        except urllib.error.HTTPError as error:
+            self.last_url = error.geturl()
+            return error.code, error.read().decode(errors="replace"), time.monotonic() - started
+
+    def get(self, path: str) -> tuple[int, str, float]:
+        return self._open(urllib.request.Request(self.base_url + path))  # noqa: S310
+
+    def post(self, path: str, fields: dict) -> tuple[int, str, float]:
+        """POST a form (redirects followed, as a browser does); the CSRF token is the cookie's."""
+        csrf = next((c.value for c in self.cookies if c.name == settings.CSRF_COOKIE_NAME), "")
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + path}
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers)  # noqa: S310
+        return self._open(request)
+
 
 @pytest.fixture
-def gunicorn_portal(transactional_db, servers):
-    """The portal on gunicorn (2 workers, persistent health-checked connections) on the test database."""
-    db = settings.DATABASES["default"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_DEBUG": "1",
-        "KUDUS_TESTING": "1",
-        "DB_CONN_MAX_AGE": "600",
-        "AXES_ENABLED": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "kudus_capil.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
+def start_portal(transactional_db, servers):
+    """Start the portal on gunicorn (2 workers, persistent health-checked connections) on the test
+    database; keyword arguments are extra environment variables (throttle rates…)."""
+    processes = []
+
+    def start(**extra_env: str) -> Portal:
+        db = settings.DATABASES["default"]
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DJANGO_DEBUG": "1",
+            "KUDUS_TESTING": "1",
+            "DB_CONN_MAX_AGE": "600",
+            "AXES_ENABLED": "0",
+            **extra_env,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "kudus_capil.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "--timeout", "30", "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        processes.append(process)
         _wait_port(port, open_=True, timeout=30)
-        yield Portal(f"http://127.0.0.1:{port}")
-    finally:
+        return Portal(f"http://127.0.0.1:{port}")
+
+    yield start
+    for process in processes:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture
+def gunicorn_portal(start_portal):
+    return start_portal()

@@ -42,9 +42,18 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from blanks.demo import blanks_demo_seed
+        from registrations.coverage import coverage_recompute
         from schedules.demo import schedules_demo_seed
 
         lines = []
         lines.append(schedules_demo_seed(today=timezone.localdate()))
         lines.append(blanks_demo_seed())
+        # A first coverage snapshot, so the dashboard and /api/v1/coverage/ have figures at once.
+        run = coverage_recompute().run
+        if run is not None:
+            kabupaten = run.snapshots.get(area_code="33.19", cohort="all")
+            lines.append(
+                f"Coverage as of {run.reference_date}: {kabupaten.recorded:,} of {kabupaten.wajib_ktp:,} "
+                f"recorded ({kabupaten.coverage_pct:.2f}%)."
+            )
         return lines

@@ -1,0 +1,136 @@
+"""The targets page: ranked desa and schools (first-time voters first), plan links, area exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from kudus_capil.models import AuditEvent
+from registrations.coverage import coverage_recompute
+from registrations.nik import mask_nik
+from tests.factories import CitizenFactory, citizen_aged, desa
+
+
+@pytest.fixture
+def population(regions):
+    """As of today: Jati's first desa has two unrecorded first-time voters at one school, Kaliwungu's
+    three unrecorded adults, Kota Kudus' one unrecorded 16-year-old."""
+    today = timezone.localdate()
+    jati = desa("33.19.03.2001")
+    kaliwungu = desa("33.19.01.2001")
+    for _ in range(2):
+        CitizenFactory(
+            full_name="Pemula Jati",
+            desa=jati,
+            area6="331903",
+            birth_date=dt.date(2005, 3, 1),
+            school="SMA 1 Jati",
+        )
+    for year in (1980, 1981, 1982):
+        CitizenFactory(full_name="Dewasa Kaliwungu", desa=kaliwungu, birth_date=dt.date(year, 1, 1))
+    citizen_aged(
+        16, on=today, days_after_birthday=30, desa=desa("33.19.02.1001"), area6="331902", school="SMK 2"
+    )
+    coverage_recompute()
+    return {"jati": jati, "kaliwungu": kaliwungu}
+
+
+def rows_of(page: str, table_heading_id: str) -> list[str]:
+    section = page.split(f'id="{table_heading_id}"', 1)[1].split("</section>", 1)[0].split("<tbody>", 1)[1]
+    return re.findall(r"<tr>.*?</tr>", section, flags=re.S)
+
+
+def test_desa_are_ranked_first_time_voters_first_with_a_plan_link(client, supervisor, population):
+    client.force_login(supervisor)
+    page = client.get("/dashboard/targets/").content.decode()
+    desa_rows = rows_of(page, "desa-heading")
+    assert population["jati"].name in desa_rows[0]  # 2 first-time voters beat 3 adults
+    assert population["kaliwungu"].name in desa_rows[1]
+    link = re.search(r'href="(/dashboard/sessions/new/\?[^"]+)"', desa_rows[0]).group(1).replace("&amp;", "&")
+    params = parse_qs(urlsplit(link).query)
+    assert params == {
+        "kind": ["other"],
+        "venue": [f"Balai Desa {population['jati'].name}"],
+        "kecamatan": ["33.19.03"],
+    }
+
+
+def test_schools_carry_a_plan_link_to_the_kecamatan_where_their_students_live(client, supervisor, population):
+    client.force_login(supervisor)
+    page = client.get("/dashboard/targets/").content.decode()
+    school_rows = rows_of(page, "schools-heading")
+    assert "SMA 1 Jati" in school_rows[0] and "SMK 2" in school_rows[1]
+    link = (
+        re.search(r'href="(/dashboard/sessions/new/\?[^"]+)"', school_rows[0]).group(1).replace("&amp;", "&")
+    )
+    assert parse_qs(urlsplit(link).query) == {
+        "kind": ["school"],
+        "venue": ["SMA 1 Jati"],
+        "kecamatan": ["33.19.03"],
+    }
+
+
+def test_an_operator_sees_only_targets_of_own_kecamatan(client, jati_operator, population):
+    client.force_login(jati_operator)  # Jati
+    page = client.get("/dashboard/targets/").content.decode()
+    assert population["jati"].name in page
+    assert population["kaliwungu"].name not in page and "SMK 2" not in page
+    assert (
+        client.get("/dashboard/targets/", {"kecamatan": "33.19.01"}).status_code == 200
+    )  # not a choice: ignored
+    assert (
+        population["kaliwungu"].name
+        not in client.get("/dashboard/targets/", {"kecamatan": "33.19.01"}).content.decode()
+    )
+
+
+def test_the_unrecorded_residents_of_a_desa_download_as_xlsx_masked_for_operators(
+    client, jati_operator, population
+):
+    client.force_login(jati_operator)
+    response = client.get("/dashboard/targets/export/", {"area": population["jati"].code, "format": "xlsx"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3
+    assert all(re.fullmatch(r"3319\*{8}\d{4}", row[0]) for row in rows[1:])
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.EXPORT)
+    assert (
+        event.actor == jati_operator
+        and event.target == f"unrecorded residents: area={population['jati'].code}"
+    )
+
+
+def test_an_area_outside_the_operators_kecamatan_is_a_404(client, jati_operator, population):
+    client.force_login(jati_operator)
+    assert client.get("/dashboard/targets/export/", {"area": "33.19.01", "format": "csv"}).status_code == 404
+    assert client.get("/dashboard/targets/export/", {"area": "33.19", "format": "csv"}).status_code == 404
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT).exists()
+
+
+def test_supervisors_download_the_whole_kabupaten_as_csv_with_full_niks(client, supervisor, population):
+    client.force_login(supervisor)
+    response = client.get("/dashboard/targets/export/", {"area": "33.19", "format": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 + 6
+    assert "*" not in text and mask_nik("3319010101800001") not in text
+
+
+def test_viewers_see_targets_but_cannot_download(client, viewer, population):
+    client.force_login(viewer)
+    page = client.get("/dashboard/targets/").content.decode()
+    assert "SMA 1 Jati" in page and "/dashboard/targets/export/" not in page
+    assert client.get("/dashboard/targets/export/", {"area": "33.19"}).status_code == 403
+
+
+def test_before_the_first_recompute_targets_say_so(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/dashboard/targets/")
+    assert response.status_code == 200 and "/dashboard/sessions/new/" not in response.content.decode()
