@@ -1,8 +1,11 @@
-"""The API's shared parts: the one router, pagination, the JSON parser and the one error shape.
+"""The API's shared parts: the one router, pagination, the WIB wall-clock time field and the one
+error shape.
 
 Every error an API URL answers with is `{"code": "...", "detail": "...", "fields": {...}}`: DRF
 exceptions and ApplicationErrors through `exception_handler` here, Django-level errors (unknown
-paths, bad Host, oversized bodies, server errors) through `kudus_capil.api_middleware`.
+paths, bad Host, server errors) through `kudus_capil.api_middleware`, oversized bodies through
+`kudus_capil.request_limits`. The request parser is `kudus_capil.parsers.JSONParser`, the schema
+generator `kudus_capil.schema.AutoSchema`, the rate limits `kudus_capil.throttling`.
 """
 
 from __future__ import annotations
@@ -125,15 +128,16 @@ _DRF_CODES = {
     exceptions.Throttled: "throttled",
 }
 
-# Every code the API answers with, by status: the README's list and the schema's descriptions.
+# The codes of the API itself, by status (the schema's error descriptions; the README lists them
+# with the domain codes of the apps' ApplicationErrors, and a test keeps that list complete).
 ERROR_CODES: dict[int, tuple[str, ...]] = {
-    400: ("invalid", "parse_error", "bad_request", "not_eligible", "<domain codes>"),
+    400: ("invalid", "parse_error", "bad_request"),
     401: ("not_authenticated", "authentication_failed"),
     403: ("permission_denied", "csrf_failed"),
-    404: ("not_found", "coverage_not_computed"),
+    404: ("not_found",),
     405: ("method_not_allowed",),
     406: ("not_acceptable",),
-    409: ("conflict", "slot_full", "<domain codes>"),
+    409: ("conflict",),
     413: ("payload_too_large",),
     415: ("unsupported_media_type",),
     429: ("throttled", "locked_out"),

@@ -122,7 +122,7 @@ class AutoSchema(SpectacularAutoSchema):
             status = int(code)
             if status < 400:
                 continue
-            codes = ", ".join(f"`{c}`" for c in ERROR_CODES.get(status, ()) if not c.startswith("<"))
+            codes = ", ".join(f"`{c}`" for c in ERROR_CODES.get(status, ()))
             if not response.get("description"):
                 response["description"] = _ERROR_DESCRIPTIONS.get(status, "Error.") + (
                     f" Codes: {codes}." if codes else ""
