@@ -52,6 +52,21 @@ def targets_of(kind: str, ids: list) -> str:
     return f"{kind} {', '.join(shown)}"
 
 
+def audit_list_reveal(*, request, what: str, citizen_ids: list) -> None:
+    """Full NIKs shown in a list are a reveal too: log whose (ids only), by whom, when.
+
+    Callers show full NIKs only to users who may see them; nothing is logged for an empty list.
+    """
+    if citizen_ids:
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action=f"{what} (full NIK)",
+            target=targets_of("citizen", citizen_ids),
+            request=request,
+        )
+
+
 def _describe(request: HttpRequest) -> tuple[str, str]:
     try:
         match = resolve(request.path_info)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from blanks.models import StockLocation, StockMovement
 from blanks.selectors import locations_visible_to, locations_with_stock
-from kudus_capil.audit import audit_record, targets_of
+from kudus_capil.audit import audit_list_reveal, audit_record
 from kudus_capil.dashboard.access import roles_required
 from kudus_capil.dashboard.navigation import query_without_page, redirect_back
 from kudus_capil.dashboard.pagination import paginate_without_count
@@ -128,14 +128,9 @@ def request_list(request):
         queryset = queryset.order_by("-submitted_at", "-id")
     page = paginate_without_count(queryset, request.GET.get("page"), per_page=PER_PAGE)
     full_data = can_see_full_personal_data(request.user)
-    if full_data and page.rows:
-        # Full NIKs in a list are a reveal too (like the citizen list): whose, by whom, when.
-        audit_record(
-            actor=request.user,
-            kind=AuditEvent.Kind.REVEAL,
-            action="service request list (full NIK)",
-            target=targets_of("citizen", [sr.citizen_id for sr in page.rows]),
-            request=request,
+    if full_data:
+        audit_list_reveal(
+            request=request, what="service request list", citizen_ids=[sr.citizen_id for sr in page.rows]
         )
     return render(
         request,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kudus_capil.audit import audit_record, targets_of
+from kudus_capil.audit import audit_list_reveal, audit_record
 from kudus_capil.dashboard.access import has_role, roles_required
 from kudus_capil.dashboard.navigation import redirect_back
 from kudus_capil.dashboard.requests import DATE_WIDGET, CompleteForm, StartForm, run_action
@@ -300,15 +300,8 @@ def session_detail(request, pk: int):
     )[0]
     full_data = can_see_full_personal_data(request.user)
     shown = [a.citizen_id for slot in slots for a in slot.appointments.all()] if may_see_bookings else []
-    if full_data and shown:
-        # The bookings list shows full NIKs: a reveal, like the citizen list.
-        audit_record(
-            actor=request.user,
-            kind=AuditEvent.Kind.REVEAL,
-            action="session bookings (full NIK)",
-            target=targets_of("citizen", shown),
-            request=request,
-        )
+    if full_data:
+        audit_list_reveal(request=request, what="session bookings", citizen_ids=shown)
     return render(
         request,
         "dashboard/sessions/detail.html",

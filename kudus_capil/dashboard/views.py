@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kudus_capil.audit import audit_record, targets_of
+from kudus_capil.audit import audit_list_reveal, audit_record
 from kudus_capil.dashboard.access import admin_required, roles_required, staff_required
 from kudus_capil.dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
 from kudus_capil.dashboard.daily_report import daily_report
@@ -196,14 +196,9 @@ def citizen_list(request):
     for param in ("page", "after", "before"):
         query.pop(param, None)
     full_data = can_see_full_personal_data(request.user)
-    if full_data and page.rows:
-        # Full NIKs on screen are a reveal too: whose, by whom, when.
-        audit_record(
-            actor=request.user,
-            kind=AuditEvent.Kind.REVEAL,
-            action="citizen list (full NIK)",
-            target=targets_of("citizen", [citizen.pk for citizen in page.rows]),
-            request=request,
+    if full_data:
+        audit_list_reveal(
+            request=request, what="citizen list", citizen_ids=[citizen.pk for citizen in page.rows]
         )
     return render(
         request,

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers, viewsets
 
 from kudus_capil.api import CursorPagination, error_responses
-from kudus_capil.audit import audit_record, targets_of
+from kudus_capil.audit import audit_list_reveal, audit_record
 from kudus_capil.models import AuditEvent
 from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
@@ -131,13 +131,9 @@ class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         rows = response.data.get("results", []) if isinstance(response.data, dict) else []
-        if rows and can_see_full_personal_data(request.user):
-            audit_record(
-                actor=request.user,
-                kind=AuditEvent.Kind.REVEAL,
-                action="api citizen list (full NIK)",
-                target=targets_of("citizen", [row["id"] for row in rows]),
-                request=request,
+        if can_see_full_personal_data(request.user):
+            audit_list_reveal(
+                request=request, what="api citizen list", citizen_ids=[row["id"] for row in rows]
             )
         return response
 

@@ -360,18 +360,23 @@ def appointment_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+def _appointment_locked(appointment_id: int) -> Appointment | None:
+    """The appointment with its session and citizen, row-locked so a notice goes out once."""
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("slot__session__kecamatan", "citizen")
+        .filter(pk=appointment_id)
+        .first()
+    )
+
+
 def appointment_remind(*, appointment_id: int, now: dt.datetime | None = None) -> bool:
     """Send the day-before reminder of one booking, once. Returns whether it was sent now."""
     now = now or timezone.now()
     with transaction.atomic():
         # The row lock is held while sending, so two deliveries of the same task send it once; a
         # failed send rolls back and the task retries.
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("slot__session__kecamatan", "citizen")
-            .filter(pk=appointment_id)
-            .first()
-        )
+        appointment = _appointment_locked(appointment_id)
         if appointment is None or appointment.reminder_sent_at is not None:
             return False
         if appointment.status != Appointment.Status.ACTIVE or appointment.slot.starts_at <= now:
@@ -395,12 +400,7 @@ def appointment_notify_cancelled(*, appointment_id: int, now: dt.datetime | None
     link to book again. Sent once; returns whether it was sent now."""
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("slot__session__kecamatan", "citizen")
-            .filter(pk=appointment_id)
-            .first()
-        )
+        appointment = _appointment_locked(appointment_id)
         if appointment is None or appointment.cancel_notified_at is not None:
             return False
         if appointment.status != Appointment.Status.CANCELLED or appointment.cancel_reason not in (
