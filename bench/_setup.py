@@ -19,6 +19,6 @@ def setup_django() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from registrations.services.regions import regions_load
+    from regions.services import regions_load
 
     regions_load()

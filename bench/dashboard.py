@@ -57,7 +57,7 @@ def _install_urlconf() -> None:
     from django.http import HttpResponse
     from django.urls import include, path
 
-    from kudus_capil.dashboard.access import staff_required
+    from dashboard.access import staff_required
 
     @staff_required
     def trivial(request):
@@ -75,9 +75,9 @@ def seed_activity(today: dt.date) -> dict:
     from django.utils import timezone
 
     from blanks.demo import blanks_demo_seed
-    from kudus_capil.models import AuditEvent
+    from core.models import AuditEvent
+    from core.roles import staff_create
     from registrations.models import Citizen, ServiceRequest
-    from registrations.roles import staff_create
     from schedules.demo import schedules_demo_seed
     from schedules.models import OutreachSession
     from schedules.services import appointment_book, session_create

@@ -75,7 +75,7 @@ def identities(count: int, day: dt.date) -> list[dict]:
     """Residents who may book a (damaged-card) printing on `day`, checked by the booking rule."""
     from django.db.models import Q
 
-    from kudus_capil.exceptions import ApplicationError
+    from core.exceptions import ApplicationError
     from registrations.models import Citizen
     from schedules.services.eligibility import booking_eligibility_check
 
@@ -99,8 +99,8 @@ def identities(count: int, day: dt.date) -> list[dict]:
 
 
 def staff_logins(count: int) -> list[dict]:
+    from core.roles import staff_create
     from registrations.models import Citizen
-    from registrations.roles import staff_create
 
     logins = []
     kecamatan = ["33.19.01", "33.19.02", "33.19.03", "33.19.04", "33.19.05"]

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from blanks.models import StockBalance, StockLocation
 from blanks.services import blank_receive, blank_transfer, stock_location_create
-from registrations.models import Kecamatan
+from regions.models import Kecamatan
 
 MAIN_OFFICE_CODE = "PUSAT"
 MOBILE_UNIT_CODE = "MOBIL-1"

@@ -26,7 +26,7 @@ class StockLocation(models.Model):
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     kecamatan = models.ForeignKey(
-        "registrations.Kecamatan",
+        "regions.Kecamatan",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from blanks.models import StockBalance, StockLocation, StockMovement
-from registrations.access import kecamatan_scope
+from core.access import kecamatan_scope
 
 FORECAST_WINDOW_DAYS = 7
 

@@ -28,8 +28,8 @@ from blanks.exceptions import (
     StockPermissionError,
 )
 from blanks.models import StockAlert, StockBalance, StockLocation, StockMovement
-from kudus_capil.outbox import outbox_enqueue
-from registrations.access import ADMIN, SUPERVISOR, user_roles
+from core.access import ADMIN, SUPERVISOR, user_roles
+from core.outbox import outbox_enqueue
 
 Kind = StockMovement.Kind
 

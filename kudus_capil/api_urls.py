@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import path
 
 from blanks.api import routes as blanks_routes
-from kudus_capil.api import router
-from kudus_capil.auth_api import TokenRevokeView, TokenView
+from core.api.auth import TokenRevokeView, TokenView
+from core.api.routers import router
 from registrations.api import routes as registrations_routes
 from schedules.api import routes as schedules_routes
 

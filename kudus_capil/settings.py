@@ -50,20 +50,22 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
-    "kudus_capil",
+    "regions",
+    "core",
+    "blanks",
     "registrations",
     "schedules",
-    "blanks",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     # Outermost: API URLs answer every error in the one JSON shape (see the module).
-    "kudus_capil.api_middleware.ApiErrorMiddleware",
+    "core.api.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "kudus_capil.request_limits.RequestSizeLimitMiddleware",
+    "core.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "kudus_capil.locale.IndonesianFirstLocaleMiddleware",
+    "core.locale.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -71,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
-    "kudus_capil.audit.AuditTrailMiddleware",
+    "core.audit.AuditTrailMiddleware",
 ]
 
 ROOT_URLCONF = "kudus_capil.urls"
@@ -220,7 +222,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Request bodies above this are refused with 413 before any view or parser reads them
-# (kudus_capil.request_limits); no form or API of the portal takes more.
+# (core.request_limits); no form or API of the portal takes more.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
 # --- REST framework --------------------------------------------------------------------------
@@ -230,26 +232,26 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "kudus_capil.permissions.IsStaff",
-        "kudus_capil.permissions.ReadOnlyForViewers",
+        "core.api.permissions.IsStaff",
+        "core.api.permissions.ReadOnlyForViewers",
     ],
     # JSON in, JSON out: no browsable HTML pages on API URLs (Swagger UI at /api/docs/ is the
     # human interface); any other request body is a 415.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["kudus_capil.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "kudus_capil.api.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "kudus_capil.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "kudus_capil.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     # Rates: "N/sec|min|hour|day" per scope, from the environment. Counters are in the default
     # cache (the database cache above), shared by every worker and independent of Redis.
     "DEFAULT_THROTTLE_CLASSES": [
-        "kudus_capil.throttling.AnonThrottle",
-        "kudus_capil.throttling.UserThrottle",
+        "core.throttling.AnonThrottle",
+        "core.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         # Any anonymous request, per client address; any signed-in request, per user.
@@ -331,7 +333,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a `kind` or a status: give each choice set one stable schema name.
     "ENUM_NAME_OVERRIDES": {
-        "DesaKindEnum": "registrations.models.Desa.Kind",
+        "DesaKindEnum": "regions.models.Desa.Kind",
         "ServiceRequestStatusEnum": "registrations.models.ServiceRequest.Status",
         "StockLocationKindEnum": "blanks.models.StockLocation.Kind",
         "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
@@ -388,10 +390,10 @@ CELERY_RESULT_EXPIRES = dt.timedelta(days=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Publish outbox messages that could not be relayed at commit time (broker was down): every
     # 30 s, expiring before the next run so a backlog of sweeps never piles up.
-    "relay-outbox": {"task": "kudus_capil.tasks.relay_outbox", "schedule": 30.0, "options": {"expires": 25}},
+    "relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 30.0, "options": {"expires": 25}},
     # Forget relayed outbox messages after a week, once a night.
     "purge-outbox": {
-        "task": "kudus_capil.tasks.purge_outbox",
+        "task": "core.tasks.purge_outbox",
         "schedule": crontab(hour=2, minute=10),
         "options": {"expires": 3600},
     },
@@ -405,7 +407,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 CELERY_BEAT_SCHEDULE["apply-retention"] = {
     # Personal data past its retention period is purged or anonymised nightly (README: Personal data).
-    "task": "kudus_capil.tasks.apply_retention",
+    "task": "core.tasks.apply_retention",
     "schedule": crontab(hour=3, minute=0),
     "options": {"expires": 3600},
 }
@@ -480,7 +482,7 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # personal data: the filter below blanks NIK, birth date, phone and e-mail in POST data and in
 # frame variables, and the mail handler masks digit runs like every other log handler.
 ADMINS = [parseaddr(item) for item in env_list("DJANGO_ADMINS", [])]
-DEFAULT_EXCEPTION_REPORTER_FILTER = "kudus_capil.errors.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logmask.PersonalDataReporterFilter"
 
 # --- Domain ----------------------------------------------------------------------------------
 KUDUS_KABUPATEN_CODE = "33.19"
@@ -519,14 +521,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "mask_nik": {"()": "kudus_capil.logmask.MaskPersonalDataFilter"},
+        "mask_nik": {"()": "core.logmask.MaskPersonalDataFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_nik"]},
         "mail_admins": {
-            "class": "kudus_capil.logmask.MaskedAdminEmailHandler",
+            "class": "core.logmask.MaskedAdminEmailHandler",
             "level": "ERROR",
             "filters": ["require_debug_false", "mask_nik"],
             "include_html": False,  # the HTML report lists local variables of every frame

@@ -5,9 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.health import healthz
+from core.login import StaffAuthenticationForm
 from kudus_capil import api_urls
-from kudus_capil.health import healthz
-from kudus_capil.login import StaffAuthenticationForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,17 +19,17 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("dashboard/", include("kudus_capil.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("schedules.urls")),
 ]
 
-handler400 = "kudus_capil.errors.bad_request"
-handler403 = "kudus_capil.errors.permission_denied"
-handler404 = "kudus_capil.errors.page_not_found"
-handler500 = "kudus_capil.errors.server_error"
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"
 
 admin.site.site_header = "kudus-capil"
 admin.site.site_title = "kudus-capil"

@@ -3,44 +3,17 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.audit import audit_record
-from kudus_capil.exceptions import ApplicationError
-from kudus_capil.models import AuditEvent
-from registrations.access import scope_queryset
-from registrations.models import (
-    Citizen,
-    CoverageRun,
-    Desa,
-    Kabupaten,
-    Kecamatan,
-    ServiceRequest,
-    ServiceRequestEvent,
-    StaffAssignment,
-)
+from core.access import scope_queryset
+from core.audit import audit_record
+from core.exceptions import ApplicationError
+from core.models import AuditEvent
+from registrations.models import Citizen, CoverageRun, ServiceRequest, ServiceRequestEvent
 from registrations.selectors import can_see_full_personal_data
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,
     service_request_start,
 )
-
-
-@admin.register(Kabupaten)
-class KabupatenAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-
-
-@admin.register(Kecamatan)
-class KecamatanAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kabupaten"]
-
-
-@admin.register(Desa)
-class DesaAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "kecamatan"]
-    list_filter = ["kecamatan", "kind"]
-    search_fields = ["code", "name"]
-
 
 # Shown only to roles with registrations.view_full_nik (like the dashboard and the API).
 CITIZEN_PERSONAL_FIELDS = ("nik", "kk", "birth_date", "phone", "email")
@@ -90,12 +63,6 @@ class CitizenAdmin(admin.ModelAdmin):
                 request=request,
             )
         return response
-
-
-@admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["user"]
-    filter_horizontal = ["kecamatan"]
 
 
 class ServiceRequestEventInline(admin.TabularInline):

@@ -33,11 +33,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.exceptions import ApplicationError
-from kudus_capil.models import OutboxMessage
-from kudus_capil.outbox import outbox_enqueue
+from core.exceptions import ApplicationError
+from core.models import OutboxMessage
+from core.outbox import outbox_enqueue
+from regions.models import Desa, Kecamatan
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
-from registrations.models import Citizen, CoverageRun, CoverageSnapshot, Desa, Kecamatan
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registrations.access import kecamatan_scope
+from core.access import kecamatan_scope
+from regions.models import Desa, Kabupaten, Kecamatan
 from registrations.coverage import (
     CURRENT_FIRST,
     CoverageNotComputedError,
@@ -29,7 +30,7 @@ from registrations.coverage import (
     unrecorded_condition,
 )
 from registrations.eligibility import age_on
-from registrations.models import CoverageRun, CoverageSnapshot, Desa, Kabupaten, Kecamatan
+from registrations.models import CoverageRun, CoverageSnapshot
 from registrations.nik import mask_nik
 
 Level = CoverageSnapshot.Level

@@ -12,9 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registrations.access import scope_queryset
+from core.access import scope_queryset
+from regions.models import Desa, Kecamatan
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
-from registrations.models import Citizen, Desa, Kecamatan, ServiceRequest, ServiceRequestEvent
+from registrations.models import Citizen, ServiceRequest, ServiceRequestEvent
 
 
 def can_see_full_personal_data(user) -> bool:

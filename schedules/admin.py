@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from registrations.access import scope_queryset
+from core.access import scope_queryset
 from schedules.models import (
     Appointment,
     OutreachSeries,

@@ -7,7 +7,7 @@ class SchedulesConfig(AppConfig):
     verbose_name = _("Schedules")
 
     def ready(self) -> None:
-        from kudus_capil.retention import register_purger
+        from core.retention import register_purger
         from schedules.services.appointments import appointment_contacts_purge
 
         register_purger("appointment_contacts", appointment_contacts_purge)

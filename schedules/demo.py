@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from registrations.models import Kecamatan
+from regions.models import Kecamatan
 from schedules.models import OutreachSeries, OutreachSession, PublicHoliday
 from schedules.services import series_create, session_create
 

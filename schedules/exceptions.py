@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError
 
 # Booking applies the service requests' eligibility rules, so it raises their error (`not_eligible`).
 from registrations.exceptions import NotEligibleError  # noqa: F401

@@ -77,7 +77,7 @@ class SessionFields(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     kecamatan = models.ForeignKey(
-        "registrations.Kecamatan", on_delete=models.PROTECT, related_name="+", verbose_name=_("kecamatan")
+        "regions.Kecamatan", on_delete=models.PROTECT, related_name="+", verbose_name=_("kecamatan")
     )
     start_time = models.TimeField(_("start time (WIB)"))
     end_time = models.TimeField(_("end time (WIB)"))

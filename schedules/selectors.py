@@ -9,7 +9,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registrations.access import scope_queryset
+from core.access import scope_queryset
 from schedules.codes import normalize_code, token_matches
 from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from kudus_capil.throttling import AnonScopedThrottle, UserScopedThrottle
+from core.throttling import AnonScopedThrottle, UserScopedThrottle
 
 
 class BookingAnonThrottle(AnonScopedThrottle):

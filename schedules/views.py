@@ -18,8 +18,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
-from kudus_capil.exceptions import ApplicationError
-from registrations.models import Kecamatan
+from core.exceptions import ApplicationError
+from regions.models import Kecamatan
 from schedules import selectors, services
 from schedules.codes import new_manage_token
 from schedules.exceptions import (

@@ -22,7 +22,7 @@ def _run_log():
     (see pytest_sessionfinish)."""
     import logging
 
-    from kudus_capil.logmask import MaskPersonalDataFilter
+    from core.logmask import MaskPersonalDataFilter
 
     RUN_LOG.parent.mkdir(exist_ok=True)
     RUN_LOG.write_text("", encoding="utf-8")
@@ -75,14 +75,14 @@ def _celery_eager_by_default(request):
 
 @pytest.fixture
 def regions(db):
-    from registrations.services.regions import regions_load
+    from regions.services import regions_load
 
     return regions_load()
 
 
 @pytest.fixture
 def regions_tx(transactional_db):
-    from registrations.services.regions import regions_load
+    from regions.services import regions_load
 
     return regions_load()
 

@@ -8,7 +8,8 @@ import zoneinfo
 import factory
 from django.contrib.auth import get_user_model
 
-from registrations.models import Citizen, CoverageRun, CoverageSnapshot, Desa
+from regions.models import Desa
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot
 from registrations.nik import encode_nik
 
 # Every NIK a factory made: the run's log is grepped for them at the end (tests/conftest.py).
@@ -114,7 +115,7 @@ def staff_user(*roles: str, kecamatan: tuple[str, ...] = (), **fields):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from registrations.models import StaffAssignment
+    from core.models import StaffAssignment
 
     # No password (API tests authenticate directly): hashing one costs ~0.5 s per user.
     fields.setdefault("username", f"staff-{get_user_model().objects.count() + 1}-{'-'.join(roles) or 'none'}")

@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from blanks.models import StockLocation, StockMovement
 from blanks.services import blank_receive
+from regions.models import Desa, Kecamatan
 from registrations.coverage import coverage_recompute
-from registrations.models import Citizen, Desa, Kecamatan, ServiceRequest
+from registrations.models import Citizen, ServiceRequest
 from registrations.services.service_requests import service_request_create
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.services import appointment_book, series_create

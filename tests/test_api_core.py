@@ -5,7 +5,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from registrations.roles import staff_create
+from core.roles import staff_create
 from tests.factories import CitizenFactory, desa
 
 PASSWORD = "kudus-Test-2024!"

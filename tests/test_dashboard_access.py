@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from kudus_capil.models import AuditEvent
-from registrations.access import kecamatan_scope
-from registrations.roles import staff_create
+from core.access import kecamatan_scope
+from core.models import AuditEvent
+from core.roles import staff_create
 from tests.factories import CitizenFactory, desa
 
 PASSWORD = "kudus-Test-2024!"

@@ -15,7 +15,7 @@ def test_healthz_reports_database_and_broker(client, db):
 
 
 def test_healthz_is_503_when_the_database_is_down(client, db):
-    with mock.patch("kudus_capil.health.connection") as broken:
+    with mock.patch("core.health.connection") as broken:
         broken.cursor.side_effect = Exception("connection refused")
         response = client.get("/healthz")
     assert response.status_code == 503

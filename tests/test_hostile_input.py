@@ -258,7 +258,7 @@ def endpoints(world) -> list[Endpoint]:
 def snapshot() -> dict[str, int]:
     """Row counts of every table of the portal (axes' failed-login log aside) and booked places."""
     counts = {}
-    for label in ("kudus_capil", "registrations", "schedules", "blanks", "auth", "authtoken", "sessions"):
+    for label in ("core", "regions", "registrations", "schedules", "blanks", "auth", "authtoken", "sessions"):
         for model in apps.get_app_config(label).get_models():
             counts[model._meta.label] = model._default_manager.count()
     counts["booked places"] = Slot.objects.aggregate(n=Sum("booked"))["n"]

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from kudus_capil import outbox
+from core import outbox
+from core.models import OutboxMessage
+from core.outbox import outbox_enqueue, outbox_purge, outbox_relay
 from kudus_capil.celery import app
-from kudus_capil.models import OutboxMessage
-from kudus_capil.outbox import outbox_enqueue, outbox_purge, outbox_relay
 
 calls: list[dict] = []
 
@@ -119,7 +119,7 @@ def test_a_real_worker_runs_a_relayed_task(celery_worker_process):
     stale = OutboxMessage.objects.create(task="x", status="sent")
     OutboxMessage.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     with transaction.atomic():
-        message = outbox_enqueue("kudus_capil.tasks.purge_outbox", {})
+        message = outbox_enqueue("core.tasks.purge_outbox", {})
     message.refresh_from_db()
     assert message.status == "sent" and message.task_id
     deadline = time.monotonic() + 20

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from kudus_capil.models import AuditEvent, OutboxMessage
-from registrations.models import Desa
+from core.models import AuditEvent, OutboxMessage
+from regions.models import Desa
 from registrations.services.service_requests import (
     service_request_complete,
     service_request_create,
@@ -282,7 +282,7 @@ def test_the_error_report_of_a_failed_api_booking_carries_no_personal_data(serve
 
 
 def test_an_exception_quoting_a_nik_reaches_the_logs_masked(resident, caplog):
-    from kudus_capil.logmask import MaskPersonalDataFilter
+    from core.logmask import MaskPersonalDataFilter
 
     logger = logging.getLogger("kudus_capil.tests")
     record_filter = MaskPersonalDataFilter()

@@ -4,9 +4,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kudus_capil.audit import audit_record
-from kudus_capil.models import AuditEvent
-from kudus_capil.tasks import apply_retention
+from core.audit import audit_record
+from core.models import AuditEvent
+from core.tasks import apply_retention
 
 
 def test_audit_entries_past_the_retention_period_are_purged(db, settings):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kudus_capil.logmask import mask_personal_data
+from core.logmask import mask_personal_data
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def test_log_filter_masks_niks_and_phone_numbers(caplog):
     record = logging.LogRecord(
         "x", logging.INFO, __file__, 1, "citizen %s phone %s", ("3319011705000001", "081234567890"), None
     )
-    from kudus_capil.logmask import MaskPersonalDataFilter
+    from core.logmask import MaskPersonalDataFilter
 
     MaskPersonalDataFilter().filter(record)
     assert record.getMessage() == "citizen 3319********0001 phone [phone]"

@@ -25,10 +25,10 @@ from blanks.services import (
     stock_location_create,
     stock_location_update,
 )
-from kudus_capil.api import error_responses
-from kudus_capil.api_filters import local_day_bounds
+from core.api.errors import error_responses
+from core.filters import local_day_bounds
+from regions.models import Kecamatan
 from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES, role_permission
-from registrations.models import Kecamatan
 
 MSG_UNKNOWN_LOCATION = _("No stock location with this code.")
 MSG_TO_LOCATION_REQUIRED = _("A transfer needs the receiving location.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from kudus_capil.api import CursorPagination, error_responses
-from kudus_capil.audit import audit_list_reveal, audit_record
-from kudus_capil.models import AuditEvent
+from core.api.errors import error_responses
+from core.api.pagination import CursorPagination
+from core.audit import audit_list_reveal, audit_record
+from core.models import AuditEvent
 from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
 from registrations.nik import mask_nik

@@ -13,10 +13,10 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kudus_capil.api import error_responses
-from kudus_capil.audit import audit_record
-from kudus_capil.models import AuditEvent
-from kudus_capil.permissions import IsStaff
+from core.api.errors import error_responses
+from core.api.permissions import IsStaff
+from core.audit import audit_record
+from core.models import AuditEvent
 from registrations.coverage import coverage_refresh_request
 from registrations.coverage_selectors import (
     EXPORT_COLUMNS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from kudus_capil.permissions import IsStaff
-from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, VIEWER, user_roles
+from core.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, VIEWER, user_roles
+from core.api.permissions import IsStaff
 
 SERVICE_ROLES = frozenset({ADMIN, SUPERVISOR, OPERATOR, FIELD})
 ALL_ROLES = SERVICE_ROLES | {VIEWER}

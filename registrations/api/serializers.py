@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from registrations.models import Desa, Kecamatan
+from regions.models import Desa, Kecamatan
 
 
 class DesaSerializer(serializers.ModelSerializer):

@@ -14,8 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from blanks.selectors import locations_visible_to
-from kudus_capil.api import error_responses
-from kudus_capil.api_filters import local_day_bounds
+from core.api.errors import error_responses
+from core.filters import local_day_bounds
 from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to

@@ -3,8 +3,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
+from regions.models import Kecamatan
 from registrations.api.serializers import KecamatanSerializer
-from registrations.models import Kecamatan
 
 KECAMATAN_EXAMPLE = OpenApiExample(
     "Kecamatan Kaliwungu (2 of its 15 desa shown)",

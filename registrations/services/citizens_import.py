@@ -27,7 +27,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registrations.models import Citizen, Desa
+from regions.models import Desa
+from registrations.models import Citizen
 from registrations.nik import mask_nik, validate_kk, validate_nik, validate_nik_matches
 
 COLUMNS = (

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from regions.models import Desa
 from registrations.eligibility import age_cutoff, anniversary
-from registrations.models import Desa
 from registrations.services.citizens_import import citizens_write_rows
 
 FULL_SCALE = 870_000

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue
 from registrations import eligibility
 from registrations.exceptions import (
     AlreadyOpenError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import django_filters
 
-from kudus_capil.api_filters import IdFilter
-from registrations.models import Kecamatan
+from core.filters import IdFilter
+from regions.models import Kecamatan
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Service, SessionKind
 from schedules.selectors import sessions_filter
 

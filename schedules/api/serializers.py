@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kudus_capil.api import WallClockTimeField
+from core.api.fields import WallClockTimeField
 from registrations.nik import validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
 from schedules.forms import MESSAGES as FORM_MESSAGES

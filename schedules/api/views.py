@@ -1,7 +1,7 @@
 """The schedules API: public sessions and booking, staff sessions, series, appointments, check-in.
 
 Views are thin: validate the shape with a serializer, call a service, serialize. Domain errors are
-ApplicationErrors that the one handler in kudus_capil.api turns into `{"code","detail","fields"}`.
+ApplicationErrors that the one handler in core.api.errors turns into `{"code","detail","fields"}`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from kudus_capil.api import error_responses
-from kudus_capil.throttling import AnonThrottle, UserThrottle
-from registrations.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, kecamatan_scope, user_roles
+from core.access import ADMIN, FIELD, OPERATOR, SUPERVISOR, kecamatan_scope, user_roles
+from core.api.errors import error_responses
+from core.throttling import AnonThrottle, UserThrottle
 from schedules import selectors, services
 from schedules.api import examples as ex
 from schedules.api import serializers as s
@@ -39,7 +39,7 @@ class _RolePermission(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        # Like the API default (kudus_capil.permissions.IsStaff): a staff account, and here a role too.
+        # Like the API default (core.api.permissions.IsStaff): a staff account, and here a role too.
         return bool(user and user.is_authenticated and user.is_staff and _has_role(user, self.roles))
 
 

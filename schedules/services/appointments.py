@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 
-from kudus_capil.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue
 from registrations.models import Citizen
 from schedules.codes import new_code, new_manage_token, token_hash
 from schedules.exceptions import (

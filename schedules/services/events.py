@@ -70,6 +70,6 @@ def is_staff_actor(actor) -> bool:
     """Staff acting for a citizen (walk-ins, desk corrections) are not held to the public cut-offs."""
     if not getattr(actor, "is_authenticated", False):
         return False
-    from registrations.access import user_roles
+    from core.access import user_roles
 
     return bool(user_roles(actor)) or bool(getattr(actor, "is_staff", False))

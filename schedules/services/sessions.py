@@ -18,8 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.outbox import outbox_enqueue
-from registrations.models import Kecamatan
+from core.outbox import outbox_enqueue
+from regions.models import Kecamatan
 from schedules.exceptions import InvalidSessionError
 from schedules.models import (
     Appointment,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.cache import cache
 
+from regions.models import Kecamatan
 from registrations.coverage import coverage_recompute
-from registrations.models import Kecamatan
 from registrations.services.service_requests import service_request_create
 from schedules import services as schedule_services
 from tests.factories import OutreachSessionFactory, printable_citizen, stocked_location

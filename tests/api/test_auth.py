@@ -7,7 +7,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from registrations.roles import staff_create
+from core.roles import staff_create
 from tests.test_api_core import assert_error_shape
 
 pytestmark = pytest.mark.django_db

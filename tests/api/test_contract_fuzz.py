@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from registrations.roles import staff_create
+from core.roles import staff_create
 
 pytestmark = pytest.mark.django_db
 

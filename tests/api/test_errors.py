@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from kudus_capil.api import ERROR_CODES
-from kudus_capil.exceptions import ApplicationError, ConflictError
+from core.api.errors import ERROR_CODES
+from core.exceptions import ApplicationError, ConflictError
 from tests.api.conftest import KALIWUNGU
 from tests.factories import staff_user
 from tests.test_api_core import assert_error_shape
@@ -242,7 +242,7 @@ def _subclasses(cls):
 
 def test_the_readme_api_guide_lists_every_error_code():
     for module in ("blanks.exceptions", "schedules.exceptions", "registrations.exceptions",
-                   "registrations.coverage", "registrations.roles", "kudus_capil.auth_api"):  # fmt: skip
+                   "registrations.coverage", "core.roles", "core.api.auth"):  # fmt: skip
         importlib.import_module(module)
     codes = {cls.code for cls in _subclasses(ApplicationError)}
     codes |= {code for listed in ERROR_CODES.values() for code in listed}

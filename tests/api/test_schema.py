@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
-from kudus_capil.api import router
+from core.api.routers import router
 
 pytestmark = pytest.mark.django_db
 

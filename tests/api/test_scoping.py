@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
+from core.api.routers import router
 from kudus_capil import api_urls  # noqa: F401  (importing the URLs registers every viewset)
-from kudus_capil.api import router
 from tests.api.conftest import KALIWUNGU, Area
 from tests.factories import staff_user
 from tests.test_api_core import assert_error_shape

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from blanks.models import StockMovement
 from blanks.services import blank_issue_for_printing
-from registrations.models import Kecamatan, ServiceRequest
+from regions.models import Kecamatan
+from registrations.models import ServiceRequest
 from tests.factories import CitizenFactory, StockLocationFactory, staff_user, stocked_location
 
 LOCATIONS = "/api/v1/blanks/locations/"

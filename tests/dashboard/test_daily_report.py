@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from blanks.services import blank_receive
-from registrations.models import Kecamatan
+from regions.models import Kecamatan
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from blanks.models import StockAlert
 from blanks.services import stock_alerts_check
-from kudus_capil.models import OutboxMessage
+from core.models import OutboxMessage
+from regions.models import Kecamatan
 from registrations.coverage import coverage_recompute
-from registrations.models import Kecamatan
 from registrations.services.service_requests import (
     service_request_complete,
     service_request_create,

@@ -17,7 +17,7 @@ SUBMITTED = dt.datetime(2024, 2, 5, 9, 0, tzinfo=WIB)
 
 
 def kaliwungu():
-    from registrations.models import Kecamatan
+    from regions.models import Kecamatan
 
     return Kecamatan.objects.get(code="33.19.01")
 

@@ -287,7 +287,7 @@ def test_a_walk_in_gets_a_number_and_the_next_number_is_called(as_user, field_st
 def test_the_desk_completes_a_printing_with_the_serving_location(
     as_user, field_staff, today_session, regions
 ):
-    from registrations.models import Kecamatan
+    from regions.models import Kecamatan
 
     stocked_location(
         5, code="KEC-01", name="Kecamatan Kaliwungu", kecamatan=Kecamatan.objects.get(pk="33.19.01")

@@ -6,7 +6,7 @@ import pytest
 
 from blanks.models import StockAlert, StockMovement
 from blanks.services import blank_spoil, stock_alerts_check
-from registrations.models import Kecamatan
+from regions.models import Kecamatan
 from tests.factories import stocked_location
 
 

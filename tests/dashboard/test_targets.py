@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from kudus_capil.models import AuditEvent
+from core.models import AuditEvent
 from registrations.coverage import coverage_recompute
 from registrations.nik import mask_nik
 from tests.factories import CitizenFactory, citizen_aged, desa

@@ -13,8 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core.roles import staff_create
 from registrations.coverage import coverage_recompute
-from registrations.roles import staff_create
 from registrations.services.service_requests import (
     service_request_complete,
     service_request_create,

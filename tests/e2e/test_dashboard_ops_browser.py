@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from blanks.models import StockMovement
-from registrations.models import Kecamatan
-from registrations.roles import staff_create
+from core.roles import staff_create
+from regions.models import Kecamatan
 from schedules.services import appointment_book
 from tests.factories import CitizenFactory, OutreachSessionFactory, desa, printable_citizen, stocked_location
 

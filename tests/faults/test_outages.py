@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from kudus_capil.models import OutboxMessage
-from kudus_capil.outbox import outbox_relay
+from core.models import OutboxMessage
+from core.outbox import outbox_relay
+from core.roles import staff_create
 from registrations.models import CoverageRun
-from registrations.roles import staff_create
 from registrations.services.service_requests import service_request_create, service_request_start
 from schedules.models import Appointment
 from schedules.services import appointment_book, appointment_reminders_enqueue
@@ -74,14 +74,14 @@ def test_with_redis_down_the_portal_keeps_serving_and_healthz_says_degraded(
 def test_outbox_messages_written_while_redis_is_down_are_sent_once_it_is_back(servers, transactional_db):
     from django.db import transaction
 
-    from kudus_capil import outbox
+    from core import outbox
     from kudus_capil.celery import app
 
     app.conf.task_always_eager = False
     servers.redis_stop()
     started = time.monotonic()
     with transaction.atomic():
-        message = outbox.outbox_enqueue("kudus_capil.tasks.purge_outbox", {})
+        message = outbox.outbox_enqueue("core.tasks.purge_outbox", {})
     assert time.monotonic() - started < 5  # the commit did not wait on the broker for long
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.PENDING
@@ -229,7 +229,7 @@ def test_with_redis_down_booking_staff_work_and_the_dashboard_go_on_and_the_task
     # Redis is back: the sweeper (on a real worker) relays everything; the worker runs it.
     servers.redis_start()
     request.getfixturevalue("celery_worker_process")
-    from kudus_capil.tasks import relay_outbox
+    from core.tasks import relay_outbox
 
     relay_outbox.delay()
     assert _wait_for(lambda: not OutboxMessage.objects.filter(status="pending").exists())

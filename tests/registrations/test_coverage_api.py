@@ -11,13 +11,13 @@ import zoneinfo
 import pytest
 from rest_framework.test import APIClient
 
-from kudus_capil import outbox
+from core import outbox
+from core.models import AuditEvent, OutboxMessage
+from core.roles import staff_create
 from kudus_capil.celery import app as celery_app
-from kudus_capil.models import AuditEvent, OutboxMessage
 from registrations.coverage import coverage_recompute
 from registrations.models import Citizen, CoverageRun
 from registrations.nik import mask_nik
-from registrations.roles import staff_create
 from tests.factories import CitizenFactory, CoverageRunFactory, CoverageSnapshotFactory, UserFactory
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")

@@ -4,8 +4,8 @@ import csv
 
 from django.core.management import call_command
 
-from registrations.models import Desa, Kabupaten, Kecamatan
-from registrations.services.regions import REGIONS_CSV
+from regions.models import Desa, Kabupaten, Kecamatan
+from regions.services import REGIONS_CSV
 
 EXPECTED_DESA = {
     "33.19.01": 15, "33.19.02": 25, "33.19.03": 14, "33.19.04": 16, "33.19.05": 11,

@@ -9,7 +9,7 @@ from django.db import DatabaseError, transaction
 
 from blanks.exceptions import OutOfStockError
 from blanks.models import StockBalance, StockMovement
-from kudus_capil.models import OutboxMessage
+from core.models import OutboxMessage
 from registrations.exceptions import (
     AlreadyOpenError,
     IllegalTransitionError,

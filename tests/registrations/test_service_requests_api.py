@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from registrations.models import Kecamatan, ServiceRequest
+from regions.models import Kecamatan
+from registrations.models import ServiceRequest
 from registrations.services.service_requests import service_request_create, service_request_start
 from tests.factories import CitizenFactory, printable_citizen, staff_user, stocked_location
 

@@ -59,7 +59,7 @@ def _rush(slot_id: int, citizen_ids: list[int]) -> dict[str, int]:
 
 
 def _setup():
-    from registrations.services.regions import regions_load
+    from regions.services import regions_load
 
     regions_load()
     session = OutreachSessionFactory(

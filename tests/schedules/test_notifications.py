@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from kudus_capil.models import OutboxMessage
+from core.models import OutboxMessage
 from schedules import tasks
 from schedules.messaging import LocmemSMSBackend
 from schedules.models import Appointment, ScheduleEvent, Slot
@@ -171,7 +171,7 @@ def test_the_no_show_task_runs_twice_with_the_same_result(session):
 
 
 def test_booking_contacts_are_forgotten_after_the_retention_period(session, settings):
-    from kudus_capil.retention import retention_apply
+    from core.retention import retention_apply
 
     settings.SCHEDULES_CONTACT_RETENTION_DAYS = 30
     appointment = booked(session, email="warga@example.id", phone="081234567890")

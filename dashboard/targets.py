@@ -1,0 +1,92 @@
+"""The targets page: the coverage engine's ranked desa and schools, each with the link that plans a
+jemput-bola session there (the sessions form reads `kind`, `kecamatan` and `venue`)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.access import kecamatan_scope
+from regions.models import Desa
+from registrations.coverage import coverage_thresholds
+from registrations.coverage_selectors import coverage_targets, unrecorded_eligible_residents
+from registrations.models import CoverageRun
+from schedules.models import SessionKind
+
+# The session form of the dashboard (sessions pages); it prefills itself from these parameters.
+SESSION_NEW_PATH = "/dashboard/sessions/new/"
+
+# Header labels of the unrecorded-residents export, in the order of coverage_export_rows' columns.
+TARGET_EXPORT_LABELS = (
+    gettext_lazy("NIK"),
+    gettext_lazy("full name"),
+    gettext_lazy("sex"),
+    gettext_lazy("age"),
+    gettext_lazy("first-time voter"),
+    gettext_lazy("desa code"),
+    gettext_lazy("desa"),
+    gettext_lazy("kecamatan"),
+    gettext_lazy("address"),
+    gettext_lazy("school"),
+)
+
+
+def plan_session_url(*, kind: str, kecamatan: str | None, venue: str) -> str:
+    params = {"kind": kind, "venue": venue}
+    if kecamatan:
+        params["kecamatan"] = kecamatan
+    return f"{SESSION_NEW_PATH}?{urlencode(params)}"
+
+
+def desa_venue(name: str, kind: str) -> str:
+    if kind == Desa.Kind.KELURAHAN:
+        return _("Kelurahan %(name)s office") % {"name": name}
+    return _("Balai Desa %(name)s") % {"name": name}
+
+
+def school_kecamatan(names: list[str], *, run: CoverageRun, user) -> dict[str, str]:
+    """For each school, the kecamatan where most of its unrecorded eligible students live (one
+    grouped query on the small partial index of unrecorded residents)."""
+    if not names:
+        return {}
+    t = coverage_thresholds(
+        run.reference_date,
+        election_date=run.election_date,
+        previous_election_date=run.previous_election_date,
+        recent_days=run.recent_days,
+    )
+    residents = unrecorded_eligible_residents(t).filter(school__in=names)
+    scope = kecamatan_scope(user)
+    if scope is not None:
+        residents = residents.filter(desa__kecamatan_id__in=scope)
+    best: dict[str, tuple[int, str]] = {}
+    counted = residents.order_by().values("school", "desa__kecamatan_id").annotate(n=Count("id"))
+    for row in counted:
+        school, code, n = row["school"], row["desa__kecamatan_id"], row["n"]
+        if school not in best or (n, code) > best[school]:
+            best[school] = (n, code)
+    return {school: code for school, (_n, code) in best.items()}
+
+
+def targets_for_planning(*, user, limit: int = 20, kecamatan: str | None = None) -> dict:
+    """`coverage_targets` (scoped to the user; Http404 for a kecamatan outside it) with a
+    `plan_url` on every desa and school. Raises CoverageNotComputedError before the first run."""
+    data = coverage_targets(user=user, limit=limit, kecamatan=kecamatan)
+    kinds = dict(Desa.objects.filter(code__in=[d["code"] for d in data["desa"]]).values_list("code", "kind"))
+    for row in data["desa"]:
+        row["plan_url"] = plan_session_url(
+            kind=SessionKind.OTHER,
+            kecamatan=row["kecamatan_code"],
+            venue=desa_venue(row["name"], kinds.get(row["code"], Desa.Kind.DESA)),
+        )
+    run = CoverageRun.objects.get(pk=data["run_id"])
+    homes = school_kecamatan([s["name"] for s in data["schools"]], run=run, user=user)
+    for row in data["schools"]:
+        row["kecamatan_code"] = homes.get(row["name"])
+        row["plan_url"] = plan_session_url(
+            kind=SessionKind.SCHOOL, kecamatan=row["kecamatan_code"], venue=row["name"]
+        )
+    return data
