@@ -6,7 +6,6 @@ a 404, a role without request access (viewer) a 403."""
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
@@ -17,19 +16,29 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from blanks.models import StockLocation, StockMovement
-from blanks.selectors import locations_visible_to, locations_with_stock
+from blanks.selectors import locations_visible_to
 from core.access import kecamatan_scope
 from core.audit import audit_list_reveal, audit_record
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from dashboard.access import roles_required
+from dashboard.forms import (
+    DATE_WIDGET,
+    CompleteForm,
+    ReasonForm,
+    StartForm,
+)
 from dashboard.navigation import query_without_page, redirect_back
 from dashboard.pagination import paginate_without_count
 from regions.models import Kecamatan
 from registrations.api.permissions import SERVICE_ROLES
 from registrations.api.service_requests import ServiceRequestFilter
 from registrations.models import Citizen, ServiceRequest
-from registrations.selectors import can_see_full_personal_data, search_q, service_requests_visible_to
+from registrations.selectors import (
+    can_see_full_personal_data,
+    search_q,
+    service_requests_visible_to,
+)
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,
@@ -37,28 +46,20 @@ from registrations.services.service_requests import (
     service_request_reject,
     service_request_start,
 )
-from schedules.models import Appointment
+from schedules.models import (
+    Appointment,
+)
 
 Status = ServiceRequest.Status
+
+
 STATUS_OPEN = "open"
+
+
 ACTIONS = ("start", "complete", "cancel", "reject")
+
+
 PER_PAGE = 50
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def location_choices_for(user):
-    """The active stock locations the user may serve from, with their balance (for the selects)."""
-    return locations_visible_to(user, locations_with_stock().filter(active=True))
-
-
-class LocationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, location: StockLocation) -> str:
-        return _("%(name)s (%(code)s) · %(balance)s blanks") % {
-            "name": location.name,
-            "code": location.code,
-            "balance": location.balance,
-        }
 
 
 class RequestQueueFilter(ServiceRequestFilter):
@@ -152,36 +153,6 @@ def request_get(user, pk: int) -> ServiceRequest:
         return service_requests_visible_to(user).get(pk=pk)
     except ServiceRequest.DoesNotExist as exc:
         raise Http404 from exc
-
-
-class StartForm(forms.Form):
-    location = LocationChoiceField(
-        queryset=StockLocation.objects.none(),
-        to_field_name="code",
-        required=False,
-        label=gettext_lazy("Serving location"),
-        empty_label=gettext_lazy("(not needed / keep)"),
-    )
-
-    def __init__(self, *args, user, service_request: ServiceRequest | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = location_choices_for(user)
-        if service_request is not None and service_request.location_id:
-            self.fields["location"].initial = service_request.location.code
-
-
-class CompleteForm(StartForm):
-    """Completing a printing issues one blank from the serving location: the form asks for it."""
-
-
-class ReasonForm(forms.Form):
-    # Not required here: the service refuses an empty reason with its own (translated) message.
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
 
 
 def action_forms(user, service_request: ServiceRequest) -> dict:

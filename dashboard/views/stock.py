@@ -8,8 +8,6 @@ supervisor only); what a user sees is `blanks.selectors.locations_visible_to` /
 
 from __future__ import annotations
 
-import secrets
-
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -28,12 +26,14 @@ from blanks.selectors import forecast_of, locations_visible_to, locations_with_s
 from blanks.services import blank_adjust, blank_receive, blank_spoil, blank_transfer
 from core.exceptions import ApplicationError
 from dashboard.access import has_role, roles_required
+from dashboard.forms import DATE_WIDGET, MOVEMENT_FORMS
 from dashboard.navigation import query_without_page
 from dashboard.pagination import paginate_without_count
-from dashboard.views.service_requests import DATE_WIDGET, LocationChoiceField, location_choices_for
 from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES
 
 Kind = StockMovement.Kind
+
+
 LOCATION_MOVEMENTS = 20
 
 
@@ -130,81 +130,6 @@ def movement_list(request):
         "dashboard/stock/movements.html",
         {"nav": "stock", "filter": filterset, "page": page, "query": query_without_page(request.GET)},
     )
-
-
-# --- Posting movements -----------------------------------------------------------------------------
-
-
-class MovementForm(forms.Form):
-    """The shape of a movement; the service checks the rules (quantity, reference, reason, stock)."""
-
-    location = LocationChoiceField(
-        queryset=StockLocation.objects.none(), to_field_name="code", label=gettext_lazy("Location")
-    )
-    quantity = forms.IntegerField(min_value=1, label=gettext_lazy("Number of blanks"))
-    reference = forms.CharField(max_length=100, required=False, label=gettext_lazy("Reference"))
-    reason = forms.CharField(
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label=gettext_lazy("Reason"),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = location_choices_for(user)
-
-
-class ReceiveForm(MovementForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reference"].label = _("Delivery note number")
-        self.fields["reference"].help_text = _("Posting the same delivery note twice records it once.")
-
-
-class TransferForm(MovementForm):
-    to_location = LocationChoiceField(
-        queryset=StockLocation.objects.none(), to_field_name="code", label=gettext_lazy("To location")
-    )
-
-    field_order = ["location", "to_location", "quantity", "reference", "reason"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["location"].label = _("From location")
-        self.fields["to_location"].queryset = location_choices_for(user)
-        self.fields["reference"].label = _("Transfer slip number")
-        self.fields["reference"].help_text = _("Posting the same slip twice records it once.")
-
-
-class SpoilForm(MovementForm):
-    """Spoilage and adjustments carry a reference made when the form is shown (the clerk may replace
-    it with a document number), so a double submit posts once."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reference"].help_text = _(
-            "Filled in for you; posting the same reference twice records it once."
-        )
-        if not self.is_bound:
-            token = secrets.token_hex(3).upper()
-            self.initial.setdefault("reference", f"F-{timezone.localdate():%Y%m%d}-{token}")
-
-
-class AdjustForm(SpoilForm):
-    quantity = forms.IntegerField(
-        label=gettext_lazy("Change in stock"),
-        help_text=gettext_lazy("Positive when blanks were found, negative when missing."),
-    )
-
-
-# kind in the URL → (form, service call, roles, title)
-MOVEMENT_FORMS = {
-    "receive": (ReceiveForm, SERVICE_ROLES, gettext_lazy("Receive blanks")),
-    "transfer": (TransferForm, SERVICE_ROLES, gettext_lazy("Transfer blanks")),
-    "spoil": (SpoilForm, SERVICE_ROLES, gettext_lazy("Write off spoiled blanks")),
-    "adjust": (AdjustForm, MANAGER_ROLES, gettext_lazy("Adjust after a stock-take")),
-}
 
 
 def _post(kind: str, data: dict, actor, now) -> StockMovement:

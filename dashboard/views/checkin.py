@@ -1,0 +1,237 @@
+"""The check-in desk of a session: scan a booking code, check in, walk-ins, call the next number."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.audit import audit_record
+from core.exceptions import ApplicationError
+from core.models import AuditEvent
+from dashboard.access import roles_required
+from dashboard.forms import CallNextForm, CompleteForm, ScanForm, StartForm, WalkInForm
+from dashboard.views.service_requests import run_action
+from dashboard.views.sessions import session_get
+from registrations.selectors import (
+    can_see_full_personal_data,
+)
+from registrations.services.service_requests import (
+    service_request_eligibility_error,
+)
+from schedules import selectors, services
+from schedules.api.views import DESK_STAFF
+from schedules.codes import normalize_code
+from schedules.models import (
+    Appointment,
+    OutreachSession,
+    QueueTicket,
+    ScheduleEvent,
+)
+
+QUEUE_ROWS = 40
+
+
+def booking_get(user, code: str) -> Appointment:
+    appointment = selectors.appointment_for_staff(user, code)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _reveal(request, appointment: Appointment, action: str) -> bool:
+    """Whether the full NIK is shown; showing it is a reveal of personal data, so it is audited."""
+    full_data = can_see_full_personal_data(request.user)
+    if full_data:
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action=action,
+            target=f"citizen {appointment.citizen_id}",
+            request=request,
+        )
+    return full_data
+
+
+@roles_required(DESK_STAFF)
+def booking_detail(request, code: str):
+    appointment = booking_get(request.user, code)
+    events = (
+        ScheduleEvent.objects.filter(appointment=appointment).select_related("actor").order_by("at", "id")
+    )
+    return render(
+        request,
+        "dashboard/sessions/booking.html",
+        {
+            "nav": "sessions",
+            "appointment": appointment,
+            "session": appointment.slot.session,
+            "events": list(events),
+            "full_data": _reveal(request, appointment, "booking detail"),
+            "eligibility_error": _eligibility_error(appointment),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _eligibility_error(appointment: Appointment):
+    """The service-request rule that would refuse this citizen today, or None."""
+    return service_request_eligibility_error(
+        citizen=appointment.citizen,
+        service=appointment.service,
+        reason=appointment.reason,
+        on=timezone.localdate(),
+    )
+
+
+def _check_in_url(session: OutreachSession, code: str | None = None) -> str:
+    url = reverse("dashboard:check-in", args=[session.pk])
+    return f"{url}?{urlencode({'code': code})}" if code else url
+
+
+@roles_required(DESK_STAFF)
+def check_in(request, pk: int):
+    """GET: the desk screen (with ?code=… the booking looked up); POST: check the booking in."""
+    session = session_get(request.user, pk)
+    if request.method == "POST":
+        return _check_in_post(request, session)
+    lookup = None
+    if request.GET.get("code"):
+        lookup = _lookup(request, session, request.GET["code"])
+    tickets = list(
+        QueueTicket.objects.filter(session=session)
+        .select_related("citizen", "service_request")
+        .order_by("-number")[:QUEUE_ROWS]
+    )
+    return render(
+        request,
+        "dashboard/sessions/check_in.html",
+        {
+            "nav": "sessions",
+            "session": session,
+            "is_today": session.date == timezone.localdate(),
+            "scan_form": ScanForm(),
+            "lookup": lookup,
+            "walk_in_form": WalkInForm(prefix="walkin", session=session),
+            "call_form": CallNextForm(prefix="call"),
+            "queue": selectors.session_queue(session),
+            "tickets": tickets,
+            "full_data": can_see_full_personal_data(request.user),
+        },
+    )
+
+
+def _lookup(request, session: OutreachSession, raw: str) -> dict:
+    code = normalize_code(raw)
+    appointment = selectors.appointment_for_staff(request.user, code) if code else None
+    if appointment is None or appointment.slot.session_id != session.pk:
+        return {"code": raw, "error": _("No booking with this code at this session.")}
+    service_request = appointment.service_request
+    return {
+        "code": appointment.code,
+        "appointment": appointment,
+        "full_data": _reveal(request, appointment, "check-in lookup"),
+        "eligibility_error": _eligibility_error(appointment) if appointment.is_active else None,
+        "sr": service_request,
+        "start_form": _desk_form(StartForm, request.user, service_request, "submitted"),
+        "complete_form": _desk_form(CompleteForm, request.user, service_request, "in_progress"),
+    }
+
+
+def _desk_form(form_class, user, service_request, status: str):
+    if service_request is None or service_request.status != status:
+        return None
+    return form_class(user=user, service_request=service_request)
+
+
+def _check_in_post(request, session: OutreachSession):
+    raw = request.POST.get("code", "")
+    code = normalize_code(raw)
+    # Only bookings the user may see, and only of this session (the service re-checks the session).
+    if code is None or selectors.appointment_for_staff(request.user, code) is None:
+        messages.error(request, _("No booking with this code at this session."))
+        return redirect(_check_in_url(session, raw[:64]))
+    try:
+        ticket = services.appointment_check_in(code=code, actor=request.user, session=session)
+    except Appointment.DoesNotExist:
+        messages.error(request, _("No booking with this code at this session."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Checked in: queue number %(number)s.") % {"number": ticket})
+    return redirect(_check_in_url(session, code))
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def check_in_action(request, pk: int, code: str, action: str):
+    """Start or complete the request of a booking checked in at this session. Scoped by the session
+    (like the queue's call-next): desk staff serve whoever comes to their session."""
+    if action not in ("start", "complete"):
+        raise Http404
+    session = session_get(request.user, pk)
+    appointment = booking_get(request.user, code)
+    if appointment.slot.session_id != session.pk or appointment.service_request is None:
+        raise Http404
+    run_action(request, appointment.service_request, action)
+    return redirect(_check_in_url(session, appointment.code))
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def walk_in(request, pk: int):
+    session = session_get(request.user, pk)
+    form = WalkInForm(request.POST, prefix="walkin", session=session)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_check_in_url(session))
+    data = form.cleaned_data
+    try:
+        citizen = services.citizen_verify(nik=data["nik"], birth_date=data["birth_date"])
+        ticket = services.walk_in_register(
+            session=session,
+            citizen=citizen,
+            service=data["service"],
+            reason=data["reason"],
+            actor=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Walk-in registered: queue number %(number)s, request #%(request)s.")
+            % {"number": ticket, "request": ticket.service_request_id},
+        )
+    return redirect(_check_in_url(session))
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def call_next(request, pk: int):
+    session = session_get(request.user, pk)
+    form = CallNextForm(request.POST, prefix="call")
+    if not form.is_valid():
+        messages.error(request, _("Choose a desk number between 1 and 50."))
+        return redirect(_check_in_url(session))
+    try:
+        ticket = services.queue_call_next(session=session, desk=form.cleaned_data["desk"], actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(_check_in_url(session))
+    if ticket is None:
+        messages.info(request, _("Nobody is waiting in the queue."))
+    else:
+        messages.success(
+            request,
+            _("Number %(number)s called to desk %(desk)s: %(name)s.")
+            % {"number": ticket, "desk": ticket.desk, "name": ticket.citizen.full_name},
+        )
+    return redirect(_check_in_url(session))

@@ -1,0 +1,148 @@
+"""The citizen registry for staff: search, a resident's page, the export."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.shortcuts import render
+from django.utils import timezone
+
+from core.access import kecamatan_scope
+from core.audit import audit_list_reveal, audit_record
+from core.models import AuditEvent
+from dashboard.access import roles_required, staff_required
+from dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
+from dashboard.exports import export_allowed, export_audit, export_check, export_format, export_response
+from dashboard.pagination import paginate_keyset
+from regions.models import Kecamatan
+from registrations.api.permissions import SERVICE_ROLES
+from registrations.eligibility import is_pemula, may_print, may_record, person_of
+from registrations.selectors import (
+    CitizenFilter,
+    can_see_full_personal_data,
+    citizen_get,
+    citizens_visible_to,
+    is_name_search,
+)
+from schedules.models import (
+    Appointment,
+)
+
+
+@staff_required
+def citizens_export(request):
+    """The citizens list with its current filters as CSV or XLSX, streamed from the database."""
+    export_check(request)
+    file_format = export_format(request)
+    filterset = CitizenFilter(
+        request.GET or None, queryset=citizens_visible_to(request.user), request=request
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        raise BadRequest("invalid filters")
+    full_nik = can_see_full_personal_data(request.user)
+    rows = citizen_export_rows(filterset.qs, full_nik=full_nik, today=timezone.localdate())
+    export_audit(request, what="citizens", format=file_format, filters=request.GET.dict(), full_nik=full_nik)
+    columns = [str(label) for label in CITIZEN_EXPORT_LABELS]
+    return export_response(rows, columns, f"warga-{timezone.localdate():%Y%m%d}", file_format)
+
+
+@roles_required(SERVICE_ROLES)
+def citizen_list(request):
+    filterset = CitizenFilter(
+        request.GET or None, queryset=citizens_visible_to(request.user), request=request
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        queryset = citizens_visible_to(request.user).none()
+    else:
+        queryset = filterset.qs
+    scope = kecamatan_scope(request.user)
+    if scope is not None:
+        filterset.form.fields["kecamatan"].queryset = Kecamatan.objects.filter(code__in=scope)
+    few = filterset.is_bound and filterset.is_valid() and _few_matches(filterset.form.cleaned_data)
+    page = paginate_keyset(
+        queryset,
+        key="full_name",
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        number=request.GET.get("page"),
+        sort_matches=few,
+    )
+    query = request.GET.copy()
+    for param in ("page", "after", "before"):
+        query.pop(param, None)
+    full_data = can_see_full_personal_data(request.user)
+    if full_data:
+        audit_list_reveal(
+            request=request, what="citizen list", citizen_ids=[citizen.pk for citizen in page.rows]
+        )
+    return render(
+        request,
+        "dashboard/citizens.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "full_data": full_data,
+            "may_export": export_allowed(request.user),
+        },
+    )
+
+
+def _few_matches(filters: dict) -> bool:
+    """Filters that select a small part of the table, found through their own index: a name search
+    (trigram index) and the residents of a cohort not yet recorded (the campaign's remaining gap,
+    a few thousand of 650k). Their matches are sorted rather than found by walking the name index
+    (see paginate_keyset; measured in bench/dashboard.py)."""
+    cohort = filters.get("eligible") is True or filters.get("pemula") is True
+    return is_name_search(filters.get("q") or "") or (filters.get("recorded") is False and cohort)
+
+
+@roles_required(SERVICE_ROLES)
+def citizen_detail(request, pk: int):
+    citizen = citizen_get(user=request.user, pk=pk)
+    full_data = can_see_full_personal_data(request.user)
+    if full_data:
+        # Seeing a whole record is a reveal of personal data: who, what, when (and why, if given).
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action="citizen detail",
+            target=f"citizen {citizen.pk}",
+            reason=request.GET.get("why", "")[:300],
+            request=request,
+        )
+    today = timezone.localdate()
+    person = person_of(citizen)
+    context = {
+        "citizen": citizen,
+        "full_data": full_data,
+        "today": today,
+        "eligibility": {
+            "may_record": may_record(person, today),
+            "may_print": may_print(person, today),
+            "pemula": is_pemula(
+                citizen.birth_date,
+                previous_election=settings.PREVIOUS_ELECTION_DATE,
+                election=settings.ELECTION_DATE,
+            ),
+        },
+        **_citizen_requests_and_bookings(citizen),
+    }
+    return render(request, "dashboard/citizen_detail.html", context)
+
+
+CITIZEN_ROWS = 20
+
+
+def _citizen_requests_and_bookings(citizen) -> dict:
+    """The citizen's latest service requests and bookings (newest first), for their tables."""
+    requests = citizen.service_requests.select_related("location").order_by("-submitted_at", "-id")
+    bookings = (
+        Appointment.objects.filter(citizen=citizen)
+        .select_related("slot__session__kecamatan", "service_request")
+        .order_by("-slot__starts_at", "-id")
+    )
+    return {
+        "requests": list(requests[:CITIZEN_ROWS]),
+        "bookings": list(bookings[:CITIZEN_ROWS]),
+    }
