@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 
 from kudus_capil.celery import app as celery_app
+from tests.factories import staff_user
+from tests.helpers import JATI, KALIWUNGU, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_LOG = ROOT / "test-artifacts" / "test-run.log"
@@ -85,6 +87,73 @@ def regions_tx(transactional_db):
     from regions.services import regions_load
 
     return regions_load()
+
+
+# --- Staff of each role (operator and field staff of Kaliwungu, one operator of Jati) ------------
+
+
+@pytest.fixture
+def admin(regions):
+    return staff_user("admin", username="admin")
+
+
+@pytest.fixture
+def supervisor(regions):
+    return staff_user("supervisor", username="supervisor")
+
+
+@pytest.fixture
+def operator(regions):
+    return staff_user("operator", kecamatan=(KALIWUNGU,), username="op-kaliwungu")
+
+
+@pytest.fixture
+def jati_operator(regions):
+    return staff_user("operator", kecamatan=(JATI,), username="op-jati")
+
+
+@pytest.fixture
+def field_staff(regions):
+    return staff_user("field", kecamatan=(KALIWUNGU,), username="field-kaliwungu")
+
+
+@pytest.fixture
+def viewer(regions):
+    return staff_user("viewer", username="viewer")
+
+
+@pytest.fixture
+def no_role_staff(regions):
+    """A staff account in no role group (e.g. one whose role was withdrawn)."""
+    return staff_user(username="no-role")
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English (the default is Bahasa Indonesia), so tests read the msgids."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def as_user(english):
+    """`as_user(user)`: the English-speaking test client, signed in as `user`."""
+
+    def login(user):
+        english.force_login(user)
+        return english
+
+    return login
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless system Chromium for the whole test (tests.helpers.chromium)."""
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls (services
+    # run between page loads) are ordinary blocking calls, which Django would otherwise refuse.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as launched:
+        yield launched
 
 
 def _database_url_of_test_db() -> str:

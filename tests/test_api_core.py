@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from core.roles import staff_create
 from tests.factories import CitizenFactory, desa
+from tests.helpers import assert_error_shape
 
 PASSWORD = "kudus-Test-2024!"
 
@@ -27,15 +28,6 @@ def citizens(regions):
         CitizenFactory(full_name="Ali Kaliwungu", desa=desa("33.19.01.2001"), phone="081234567890"),
         CitizenFactory(full_name="Budi Jati", desa=desa("33.19.03.2001"), area6="331903"),
     )
-
-
-def assert_error_shape(response, status: int, code: str | None = None):
-    assert response.status_code == status
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"code", "detail", "fields"}
-    if code:
-        assert body["code"] == code
 
 
 def test_a_staff_user_obtains_a_token_and_uses_it(api, operator, citizens):

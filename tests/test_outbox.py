@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from unittest import mock
 
 import pytest
@@ -13,6 +12,7 @@ from core import outbox
 from core.models import OutboxMessage
 from core.outbox import outbox_enqueue, outbox_purge, outbox_relay
 from kudus_capil.celery import app
+from tests.helpers import wait_for
 
 calls: list[dict] = []
 
@@ -122,7 +122,4 @@ def test_a_real_worker_runs_a_relayed_task(celery_worker_process):
         message = outbox_enqueue("core.tasks.purge_outbox", {})
     message.refresh_from_db()
     assert message.status == "sent" and message.task_id
-    deadline = time.monotonic() + 20
-    while OutboxMessage.objects.filter(pk=stale.pk).exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not OutboxMessage.objects.filter(pk=stale.pk).exists()
+    assert wait_for(lambda: not OutboxMessage.objects.filter(pk=stale.pk).exists(), seconds=20)

@@ -14,8 +14,8 @@ from registrations.coverage import coverage_recompute
 from registrations.services.service_requests import service_request_create
 from schedules import services as schedule_services
 from tests.factories import OutreachSessionFactory, printable_citizen, stocked_location
+from tests.helpers import JATI, KALIWUNGU
 
-KALIWUNGU, JATI = "33.19.01", "33.19.03"
 DESA = {KALIWUNGU: "33.19.01.2001", JATI: "33.19.03.2001"}
 AREA6 = {KALIWUNGU: "331901", JATI: "331903"}
 

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.roles import staff_create
-from tests.test_api_core import assert_error_shape
+from tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

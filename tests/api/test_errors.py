@@ -13,16 +13,10 @@ from rest_framework.test import APIClient
 
 from core.api.errors import ERROR_CODES
 from core.exceptions import ApplicationError, ConflictError
-from tests.api.conftest import KALIWUNGU
 from tests.factories import staff_user
-from tests.test_api_core import assert_error_shape
+from tests.helpers import KALIWUNGU, assert_error_shape
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(world):
-    return staff_user("operator", kecamatan=(KALIWUNGU,))
 
 
 def as_user(user) -> APIClient:

@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import staff_user
-from tests.test_api_core import assert_error_shape
+from tests.helpers import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 

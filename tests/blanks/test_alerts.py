@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.core import mail
@@ -16,6 +15,7 @@ from blanks.tasks import check_stock_alerts, email_stock_alert
 from kudus_capil.celery import app as celery_app
 from registrations.models import ServiceRequest
 from tests.factories import CitizenFactory, staff_user, stocked_location
+from tests.helpers import wait_for
 
 NOW = dt.datetime(2024, 2, 2, 3, 0, tzinfo=dt.UTC)
 
@@ -116,12 +116,7 @@ def test_a_real_worker_raises_the_alert_and_sends_its_mail(regions_tx, celery_wo
     staff_user("supervisor", email="kabid@example.go.id")
     stocked_location(3, low_stock_threshold=10)
     celery_app.send_task("blanks.tasks.check_stock_alerts")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        alert = StockAlert.objects.first()
-        if alert is not None and alert.emailed_at is not None:
-            break
-        time.sleep(0.2)
-    else:
+    alert = wait_for(lambda: StockAlert.objects.filter(emailed_at__isnull=False).first(), seconds=30)
+    if alert is None:
         pytest.fail("the worker did not raise and mail the alert within 30 s")
     assert alert.balance == 3 and alert.emailed_at <= timezone.now()

@@ -9,8 +9,8 @@ import pytest
 from blanks.models import StockMovement
 from registrations.models import ServiceRequest
 from registrations.services.service_requests import service_request_create, service_request_start
-from tests.dashboard.conftest import JATI
 from tests.factories import CitizenFactory, desa, printable_citizen, stocked_location
+from tests.helpers import JATI
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 SUBMITTED = dt.datetime(2024, 2, 5, 9, 0, tzinfo=WIB)

@@ -15,8 +15,8 @@ from core.roles import staff_create
 from regions.models import Kecamatan
 from schedules.services import appointment_book
 from tests.factories import CitizenFactory, OutreachSessionFactory, desa, printable_citizen, stocked_location
+from tests.helpers import chromium
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Kudus-Browser-2024!"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,22 +25,13 @@ def in_chromium(drive) -> list[str]:
     """Run `drive(page)` in a fresh headless Chromium page; returns the console errors and page errors
     seen (a CSP violation, e.g. htmx injecting a style, is one). Playwright runs an event loop in this
     thread, so the ORM is used only before and after this call."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
-            page.set_default_timeout(10_000)
-            page.on("console", lambda message: _console_error(message, problems))
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            drive(page)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+        page.set_default_timeout(10_000)
+        page.on("console", lambda message: _console_error(message, problems))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        drive(page)
     return problems
 
 

@@ -24,6 +24,8 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from tests.helpers import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -74,12 +76,8 @@ def _port_open(port: int) -> bool:
 
 
 def _wait_port(port: int, *, open_: bool, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _port_open(port) == open_:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"port {port} did not {'open' if open_ else 'close'} in {timeout}s")
+    if not wait_for(lambda: _port_open(port) == open_, seconds=timeout, interval=0.1):
+        raise AssertionError(f"port {port} did not {'open' if open_ else 'close'} in {timeout}s")
 
 
 @pytest.fixture

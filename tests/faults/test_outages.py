@@ -17,6 +17,7 @@ from registrations.services.service_requests import service_request_create, serv
 from schedules.models import Appointment
 from schedules.services import appointment_book, appointment_reminders_enqueue
 from tests.factories import OutreachSessionFactory, citizen_aged
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -26,15 +27,6 @@ PASSWORD = "kudus-Fault-2024!"
 # a request that waited would be one stuck in a reconnect loop (tens of seconds); the margin is for
 # a busy shared machine, not for the broker.
 QUICK = 5
-
-
-def _wait_for(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _local(day: dt.date, hour: int) -> dt.datetime:
@@ -232,13 +224,13 @@ def test_with_redis_down_booking_staff_work_and_the_dashboard_go_on_and_the_task
     from core.tasks import relay_outbox
 
     relay_outbox.delay()
-    assert _wait_for(lambda: not OutboxMessage.objects.filter(status="pending").exists())
-    assert _wait_for(lambda: Appointment.objects.get(pk=doomed.pk).cancel_notified_at is not None)
-    assert _wait_for(lambda: Appointment.objects.get(pk=upcoming.pk).reminder_sent_at is not None)
+    assert wait_for(lambda: not OutboxMessage.objects.filter(status="pending").exists())
+    assert wait_for(lambda: Appointment.objects.get(pk=doomed.pk).cancel_notified_at is not None)
+    assert wait_for(lambda: Appointment.objects.get(pk=upcoming.pk).reminder_sent_at is not None)
     reminders = OutboxMessage.objects.filter(task="schedules.tasks.appointment_send_reminder")
     assert reminders.get(kwargs={"appointment_id": passed.pk}).status == "expired"
     assert reminders.get(kwargs={"appointment_id": upcoming.pk}).status == "sent"
     assert Appointment.objects.get(pk=passed.pk).reminder_sent_at is None  # never sent late
     assert OutboxMessage.objects.get(task="registrations.tasks.recompute_coverage").status == "sent"
     # …and the worker recomputed coverage with the completion that asked for it.
-    assert _wait_for(lambda: CoverageRun.objects.exists())
+    assert wait_for(lambda: CoverageRun.objects.exists())

@@ -19,13 +19,10 @@ from registrations.coverage_selectors import coverage_latest_run
 from registrations.models import CoverageRun, CoverageSnapshot
 from registrations.tasks import recompute_coverage
 from tests.factories import CitizenFactory, CoverageRunFactory, CoverageSnapshotFactory
+from tests.helpers import needs_postgres
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 ROWS_PER_RUN = (1 + 9 + 132) * 3
-
-needs_postgres = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="needs PostgreSQL"
-)
 
 
 def snapshot_values(run: CoverageRun) -> list[tuple]:

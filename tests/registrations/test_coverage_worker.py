@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -11,14 +10,12 @@ from rest_framework.test import APIClient
 from kudus_capil.celery import app as celery_app
 from registrations.models import CoverageRun
 from tests.factories import CitizenFactory, UserFactory
+from tests.helpers import wait_for
 
 
 def wait_for_runs(count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while CoverageRun.objects.count() < count:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the worker did not write coverage run {count} within {timeout:.0f} s")
-        time.sleep(0.1)
+    if not wait_for(lambda: CoverageRun.objects.count() >= count, seconds=timeout, interval=0.1):
+        pytest.fail(f"the worker did not write coverage run {count} within {timeout:.0f} s")
 
 
 @pytest.mark.celery_worker

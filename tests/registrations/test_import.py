@@ -6,11 +6,11 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import translation
 
 from registrations.models import Citizen
 from registrations.services.citizens_import import COLUMNS, citizens_import
+from tests.helpers import needs_postgres
 
 HEADER = ",".join(COLUMNS)
 
@@ -136,7 +136,7 @@ def test_import_upserts_by_nik_and_is_idempotent(regions, tmp_path, capsys):
     assert ali.printed_at is not None
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+@needs_postgres  # the COPY path is PostgreSQL's
 def test_ten_thousand_rows_import_on_postgresql(regions, tmp_path):
     from registrations.nik import encode_nik
 

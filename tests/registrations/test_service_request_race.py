@@ -11,8 +11,8 @@ from django.db import connection
 from registrations.exceptions import AlreadyOpenError
 from registrations.models import ServiceRequest
 from registrations.services import service_requests
-from tests.concurrency import needs_postgres, run_concurrently
 from tests.factories import CitizenFactory
+from tests.helpers import needs_postgres, run_concurrently
 
 RACERS = 10
 NOW = dt.datetime(2024, 2, 2, 3, 0, tzinfo=dt.UTC)

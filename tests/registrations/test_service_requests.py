@@ -28,7 +28,7 @@ from registrations.services.service_requests import (
     service_request_reject,
     service_request_start,
 )
-from tests.factories import CitizenFactory, printable_citizen, staff_user, stocked_location
+from tests.factories import CitizenFactory, printable_citizen, stocked_location
 
 # 10:00 WIB on Friday 2 February 2024.
 NOW = dt.datetime(2024, 2, 2, 3, 0, tzinfo=dt.UTC)
@@ -37,11 +37,6 @@ JUST_AFTER_LOCAL_MIDNIGHT = dt.datetime(2024, 2, 1, 17, 30, tzinfo=dt.UTC)
 RECORDED = dt.datetime(2023, 6, 1, 2, 0, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(regions):
-    return staff_user("operator", kecamatan=("33.19.01",))
 
 
 def _create(citizen, service="recording", reason="new", actor=None, now=NOW, **kwargs):

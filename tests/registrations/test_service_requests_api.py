@@ -26,11 +26,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def operator(regions):
-    return staff_user("operator", kecamatan=("33.19.01",))
-
-
-@pytest.fixture
 def api(operator):
     return client_for(operator)
 

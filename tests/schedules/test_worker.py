@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -12,21 +11,13 @@ from schedules import tasks
 from schedules.models import Appointment, OutreachSession, ScheduleEvent
 from schedules.services import appointment_book
 from tests.factories import OutreachSessionFactory, citizen_aged
+from tests.helpers import wait_for
 
 
 @pytest.fixture
 def _reminders_at_any_hour(monkeypatch):
     # The worker reads its settings from the environment: let the reminder sweep run whatever the hour.
     monkeypatch.setenv("SCHEDULES_REMINDER_HOUR", "0")
-
-
-def _wait_for(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.celery_worker
@@ -57,8 +48,8 @@ def test_reminders_and_no_shows_run_on_a_real_worker(
     # The beat sweeps run on the worker and publish one task per booking/session through the outbox.
     assert tasks.reminders_dispatch.delay().get(timeout=30) == 1
     assert tasks.no_shows_dispatch.delay().get(timeout=30) == 1
-    assert _wait_for(lambda: Appointment.objects.get(pk=upcoming.pk).reminder_sent_at is not None)
-    assert _wait_for(lambda: Appointment.objects.get(pk=absent.pk).status == "no_show")
+    assert wait_for(lambda: Appointment.objects.get(pk=upcoming.pk).reminder_sent_at is not None)
+    assert wait_for(lambda: Appointment.objects.get(pk=absent.pk).status == "no_show")
     assert OutreachSession.objects.get(pk=ended_session.pk).closed_at is not None
 
     # Each task run again on the worker: same result, nothing sent or marked twice.
