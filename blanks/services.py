@@ -41,12 +41,6 @@ MSG_SAME_LOCATION = _("A transfer needs two different locations.")
 MSG_INACTIVE_LOCATION = _("This location is not active.")
 MSG_NOT_PRINTING = _("Blanks are issued only for printing requests.")
 
-# Test-only hooks (tests/blanks/test_concurrency.py): with the guard off, a balance is changed by a
-# plain read-then-write, and `_unguarded_pause` runs between the read and the write, so the
-# concurrency test can prove it notices the lost updates it exists to prevent.
-_guard_enabled = True
-_unguarded_pause: Callable[[], None] | None = None
-
 
 def _actor_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
@@ -105,8 +99,6 @@ def _ensure_balance_row(location_id: int) -> None:
 def _change_balance(location_id: int, delta: int, now: dt.datetime) -> int:
     """Apply `delta` to the location's balance and return the new balance; OutOfStockError when it
     would go below zero (and nothing changes)."""
-    if not _guard_enabled:
-        return _change_balance_unguarded(location_id, delta, now)
     table = StockBalance._meta.db_table
     # One statement: the UPDATE waits for the row lock of a concurrent change, then re-evaluates
     # `balance + delta >= 0` on the committed row, so the last blank is issued once only.
@@ -124,18 +116,6 @@ def _change_balance(location_id: int, delta: int, now: dt.datetime) -> int:
             break
         _ensure_balance_row(location_id)  # a location created without the service
     raise OutOfStockError()
-
-
-def _change_balance_unguarded(location_id: int, delta: int, now: dt.datetime) -> int:
-    """The broken way, for the concurrency test only: read, decide, write an absolute value."""
-    _ensure_balance_row(location_id)
-    balance = StockBalance.objects.values_list("balance", flat=True).get(location_id=location_id)
-    if balance + delta < 0:
-        raise OutOfStockError()
-    if _unguarded_pause is not None:
-        _unguarded_pause()
-    StockBalance.objects.filter(location_id=location_id).update(balance=balance + delta, updated_at=now)
-    return balance + delta
 
 
 def _lock_balances(location_ids: list[int]) -> None:

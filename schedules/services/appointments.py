@@ -8,7 +8,6 @@ LOCK ORDER: session, then slots in id order, then appointments in id order (see 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,12 +34,6 @@ from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
 from schedules.services.eligibility import booking_eligibility_check
 from schedules.services.events import appointment_transition, event_log, is_staff_actor
 from schedules.services.notifications import appointment_message_send
-
-# Test-only hook: False swaps the conditional UPDATE for the naive read-check-write it prevents, so
-# the concurrency test can show that it would overbook (tests/schedules/test_capacity.py). Never
-# switched off in application code.
-CAPACITY_GUARD = True
-UNGUARDED_DELAY_SECONDS = 0.02
 
 _CODE_ATTEMPTS = 5
 
@@ -83,22 +76,14 @@ def _check_slot_bookable(*, slot: Slot, service: str | None, now: dt.datetime, b
 
 def _take_place(slot_id: int) -> bool:
     """Take one place in the slot; False when it is full (or was closed meanwhile)."""
-    if CAPACITY_GUARD:
-        # One conditional UPDATE: PostgreSQL locks the row and re-checks the condition on its latest
-        # version, so concurrent bookings queue on the row and only `capacity` of them succeed.
-        return (
-            Slot.objects.filter(pk=slot_id, booked__lt=F("capacity"), removed_at__isnull=True).update(
-                booked=F("booked") + 1
-            )
-            == 1
+    # One conditional UPDATE: PostgreSQL locks the row and re-checks the condition on its latest
+    # version, so concurrent bookings queue on the row and only `capacity` of them succeed.
+    return (
+        Slot.objects.filter(pk=slot_id, booked__lt=F("capacity"), removed_at__isnull=True).update(
+            booked=F("booked") + 1
         )
-    holding = Appointment.objects.filter(slot_id=slot_id, status__in=Appointment.HOLDING).count()
-    capacity = Slot.objects.values_list("capacity", flat=True).get(pk=slot_id)
-    if holding > capacity:  # counts our own uncommitted row
-        return False
-    time.sleep(UNGUARDED_DELAY_SECONDS)
-    Slot.objects.filter(pk=slot_id).update(booked=min(holding, capacity))
-    return True
+        == 1
+    )
 
 
 def _place_refused(slot_id: int) -> Exception:

@@ -17,8 +17,8 @@ from registrations.services.service_requests import (
     service_request_create,
     service_request_start,
 )
-from tests.concurrency import needs_postgres, run_concurrently
 from tests.factories import printable_citizen, stocked_location
+from tests.helpers import needs_postgres, run_concurrently
 
 COMPLETIONS = 50
 STOCK = 10
@@ -70,12 +70,23 @@ def test_fifty_concurrent_printings_against_ten_blanks_complete_exactly_ten(regi
     assert ServiceRequest.objects.filter(status="in_progress").count() == COMPLETIONS - STOCK
 
 
-def test_with_the_guard_switched_off_the_same_race_goes_wrong(regions_tx, monkeypatch):
-    """Proves the test above can fail: a read-then-write balance loses updates under this load."""
+def _naive_change_balance(location_id: int, delta: int, now: dt.datetime) -> int:
+    """The read-then-write that the conditional UPDATE of `_change_balance` prevents: read, decide,
+    pause, write an absolute value."""
+    balance = StockBalance.objects.values_list("balance", flat=True).get(location_id=location_id)
+    if balance + delta < 0:
+        raise OutOfStockError()
+    time.sleep(0.2)  # widen the window between the read and the write
+    StockBalance.objects.filter(location_id=location_id).update(balance=balance + delta, updated_at=now)
+    return balance + delta
+
+
+def test_with_a_naive_read_then_write_balance_the_same_race_goes_wrong(regions_tx, monkeypatch):
+    """Proves the test above can fail: a read-then-write balance (injected here in place of the
+    conditional UPDATE) loses updates under this load."""
     location = stocked_location(STOCK)
     requests = _printing_requests_in_progress(location, COMPLETIONS)
-    monkeypatch.setattr(blank_services, "_guard_enabled", False)
-    monkeypatch.setattr(blank_services, "_unguarded_pause", lambda: time.sleep(0.2))
+    monkeypatch.setattr(blank_services, "_change_balance", _naive_change_balance)
 
     results = _complete_all_at_once(requests)
 
