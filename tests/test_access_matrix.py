@@ -1,11 +1,19 @@
-"""Role × kecamatan × endpoint: every staff page and API route, found in the URL resolver (every
-pattern under /dashboard/ and /api/v1/), so pages added later are in the matrix without a change here.
+"""Role × kecamatan × route: every staff page and API route, found in the URL resolver (every
+pattern under /dashboard/ and /api/v1/, so routes added later are in the matrix without a change
+here), checked against the router and the OpenAPI schema (every viewset and every operation of the
+schema is a route of the matrix, and the schema marks exactly the public operations as open).
 
-- anonymous: a redirect to the login page (pages) or 401 with the error shape (API), except the
-  routes the public uses (PUBLIC);
+- anonymous: a redirect to the login page (pages) or 401 `not_authenticated` with the error shape
+  and `WWW-Authenticate: Token` (API), except the routes the public uses (PUBLIC), whose lists
+  answer 200;
 - viewer: 403 for every POST/PUT/PATCH/DELETE, and no named resident on any page;
-- operator and field staff of kecamatan A: objects of kecamatan B are 404 (403 only where the role
-  may not use the route at all, for A's objects too), never in a list, never written.
+- staff without a role: no object of either kecamatan answers, and none is shown beyond what the
+  public sees;
+- only admins reach the staff page, only admins and supervisors the audit log;
+- operator and field staff of kecamatan A: objects of kecamatan B are 404 with the error shape
+  (403 only where the role may not use the route at all, for A's objects too), never in a list
+  (by their id in every API list, A's being there), never written; A's own objects answer;
+- public and unscoped routes (the regions, a session's queue display) answer the same for A and B.
 
 Objects of kecamatan B carry the marker "ZZB" in their names (citizens, schools, sessions, series,
 stock locations, movements, requests), objects of A "ZZA".
@@ -16,16 +24,17 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from blanks.models import StockLocation, StockMovement
 from blanks.services import blank_receive
+from core.api.routers import router
+from kudus_capil import api_urls  # noqa: F401  (importing the URLs registers every viewset)
 from regions.models import Desa, Kecamatan
 from registrations.coverage import coverage_recompute
 from registrations.models import Citizen, ServiceRequest
@@ -33,12 +42,33 @@ from registrations.services.service_requests import service_request_create
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.services import appointment_book, series_create
 from tests.factories import CitizenFactory, OutreachSessionFactory, StockLocationFactory, staff_user
+from tests.helpers import (
+    DASHBOARD_URLS,
+    JATI,
+    KALIWUNGU,
+    UNSAFE,
+    Route,
+    assert_error_shape,
+    response_text,
+    staff_routes,
+    url_for,
+)
 
 pytestmark = pytest.mark.django_db
 
-A, B = "33.19.01", "33.19.03"
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-ROLES = ("anonymous", "viewer", "operator", "field", "supervisor", "admin")
+A, B = KALIWUNGU, JATI
+# Each role of the matrix and the fixture (tests/conftest.py) of its user: operator and field staff
+# are assigned to kecamatan A.
+ROLES = {
+    "anonymous": None,
+    "viewer": "viewer",
+    "operator": "operator",
+    "field": "field_staff",
+    "supervisor": "supervisor",
+    "admin": "admin",
+    "no-role": "no_role_staff",
+}
+SCOPED = ("operator", "field")
 
 # (url name, method) the public uses without an account.
 PUBLIC = {
@@ -56,116 +86,39 @@ PUBLIC = {
     ("coverage-history", "GET"),
     ("coverage-projection", "GET"),
 }
+# The same, as the OpenAPI schema names them: the only operations anyone may call without
+# credentials (besides the schema and the docs).
+PUBLIC_OPERATIONS = {
+    "POST /api/v1/auth/token/",
+    "GET /api/v1/regions/",
+    "GET /api/v1/regions/{code}/",
+    "GET /api/v1/sessions/",
+    "GET /api/v1/sessions/{id}/",
+    "GET /api/v1/sessions/{id}/queue/",
+    "POST /api/v1/appointments/",
+    "GET /api/v1/appointments/{code}/",
+    "POST /api/v1/appointments/{code}/cancel/",
+    "POST /api/v1/appointments/{code}/reschedule/",
+    "GET /api/v1/coverage/",
+    "GET /api/v1/coverage/history/",
+    "GET /api/v1/coverage/projection/",
+}
 # Writes to one's own account that every signed-in role may make (viewers included): revoking
 # one's own API token changes no data of the portal.
 OWN_ACCOUNT = {("api-token", "DELETE"), ("api-token-revoke", "POST")}
-# Public and not tied to a kecamatan scope: the queue display of any session is public data.
+# Public and not tied to a kecamatan scope: the regions of Kudus, and the queue display of any
+# session, are the same for everyone.
 UNSCOPED = {("session-queue", "GET"), ("region-detail", "GET")}
-
-
-# Dashboard pages with parameters in the URL: how to fill them from one kecamatan's objects (each
-# variant is requested, e.g. every workflow action). API routes need no entry: their model comes
-# from the viewset. A new dashboard page with parameters fails the first test until it is here.
-def _session(o):
-    return [{"pk": o[OutreachSession].pk}]
-
-
-DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
-    "dashboard:citizen": lambda o: [{"pk": o[Citizen].pk}],
-    "dashboard:request": lambda o: [{"pk": o[ServiceRequest].pk}],
-    "dashboard:request-action": lambda o: [
-        {"pk": o[ServiceRequest].pk, "action": action} for action in ("start", "complete", "cancel", "reject")
-    ],
-    "dashboard:session": _session,
-    "dashboard:session-cancel": _session,
-    "dashboard:check-in": _session,
-    "dashboard:walk-in": _session,
-    "dashboard:call-next": _session,
-    "dashboard:slot-remove": lambda o: [{"pk": o[OutreachSession].pk, "slot_id": o[Slot].pk}],
-    "dashboard:check-in-action": lambda o: [
-        {"pk": o[OutreachSession].pk, "code": o[Appointment].code, "action": action}
-        for action in ("start", "complete")
-    ],
-    "dashboard:booking": lambda o: [{"code": o[Appointment].code}],
-    "dashboard:stock-location": lambda o: [{"code": o[StockLocation].code}],
-    "dashboard:stock-post": lambda o: [{"kind": kind} for kind in ("receive", "transfer", "spoil", "adjust")],
-}
-# URL parameters that choose a page or an action, not an object: a route with only these is
-# checked like a list.
-PAGE_PARAMETERS = frozenset({"kind", "action"})
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str
-    pattern: str
-    methods: tuple[str, ...]
-    kwargs: tuple[str, ...]
-    model: type | None
-    lookup: str
-    api: bool
-
-    @property
-    def bound(self) -> bool:
-        """Whether the URL names an object (of one kecamatan)."""
-        return any(kwarg not in PAGE_PARAMETERS for kwarg in self.kwargs)
-
-
-def _view_methods(callback) -> tuple[str, ...]:
-    actions = getattr(callback, "actions", None)
-    if actions:  # a DRF viewset route
-        return tuple(method.upper() for method in actions if method.upper() in ("GET", *UNSAFE))
-    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-    if cls is not None:
-        return tuple(m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m))
-    return ("GET", "POST")  # a function view: whatever it does with either
-
-
-def _model_of(callback, name: str):
-    cls = getattr(callback, "cls", None)
-    if cls is None:
-        return None, "pk"
-    lookup = getattr(cls, "lookup_field", "pk")
-    queryset = getattr(cls, "queryset", None)
-    if queryset is not None:
-        return queryset.model, lookup
-    serializer = getattr(cls, "serializer_class", None)
-    meta = getattr(serializer, "Meta", None)
-    return getattr(meta, "model", None), lookup
-
-
-def staff_routes() -> list[Route]:
-    found: dict[str, Route] = {}
-
-    def walk(patterns, prefix: str, namespace: str | None):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                inner = entry.namespace
-                ns = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
-                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-                continue
-            assert isinstance(entry, URLPattern)
-            pattern = prefix + str(entry.pattern)
-            plain = pattern.replace("^", "")
-            if not plain.startswith(("dashboard/", "api/v1/")) or "format" in pattern:
-                continue
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            kwargs = tuple(sorted(entry.pattern.regex.groupindex))
-            model, lookup = _model_of(entry.callback, name)
-            found.setdefault(
-                name,
-                Route(name, plain, _view_methods(entry.callback), kwargs, model, lookup,
-                      plain.startswith("api/")),
-            )  # fmt: skip
-
-    walk(get_resolver().url_patterns, "", None)
-    return sorted(found.values(), key=lambda route: route.name)
+UNSCOPED_LISTS = {"region-list"}
+# Pages only some roles reach (403 for the others).
+RESTRICTED = {"dashboard:staff": {"admin"}, "dashboard:audit": {"admin", "supervisor"}}
 
 
 @pytest.fixture
 def world(regions):
     """One object of every kind in kecamatan A and in kecamatan B."""
     today = timezone.localdate()
+    booker = staff_user("admin", username="matrix-booker")
     objects = {}
     for code, marker in ((A, "ZZA"), (B, "ZZB")):
         kecamatan = Kecamatan.objects.get(code=code)
@@ -184,7 +137,7 @@ def world(regions):
         )  # fmt: skip
         slot = session.slots.order_by("starts_at").first()
         appointment = appointment_book(
-            slot=slot, citizen=citizen, service="recording", reason="new", actor=staff_user("admin")
+            slot=slot, citizen=citizen, service="recording", reason="new", actor=booker
         ).appointment
         request = service_request_create(
             citizen=other, service="recording", reason="new", channel="kecamatan", notes=f"Catatan {marker}"
@@ -206,35 +159,20 @@ def world(regions):
     return objects
 
 
-def user_for(role: str):
-    if role == "anonymous":
-        return None
-    kecamatan = (A,) if role in ("operator", "field") else ()
-    return staff_user(role, kecamatan=kecamatan, username=f"matrix-{role}")
+@pytest.fixture
+def user_of(request):
+    """`user_of(role)`: the user of a role of the matrix (None for anonymous)."""
+
+    def user(role: str):
+        return None if ROLES[role] is None else request.getfixturevalue(ROLES[role])
+
+    return user
 
 
-def url_for(route: Route, objects: dict) -> list[str] | None:
-    """The route's URLs for one kecamatan's objects, or None when the matrix cannot build them."""
-    if not route.kwargs:
-        return [reverse(route.name)]
-    if route.name in DASHBOARD_URLS:
-        try:
-            variants = DASHBOARD_URLS[route.name](objects)
-        except KeyError:  # no sample object of that kind
-            return None
-        return [reverse(route.name, kwargs=kwargs) for kwargs in variants]
-    if route.model not in objects:
-        return None
-    target = objects[route.model]
-    values = {}
-    for kwarg in route.kwargs:
-        if kwarg == "slot_id":
-            values[kwarg] = objects[Slot].pk
-        elif kwarg in ("pk", route.lookup):
-            values[kwarg] = getattr(target, route.lookup if kwarg == route.lookup else "pk")
-        else:
-            return None
-    return [reverse(route.name, kwargs=values)]
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
 
 
 def call(client, route: Route, method: str, url: str, *, keep: bool = False, query: dict | None = None):
@@ -249,6 +187,14 @@ def call(client, route: Route, method: str, url: str, *, keep: bool = False, que
     return response
 
 
+def list_key(route: Route) -> str:
+    """The field that names an object in the items of an API list."""
+    return route.lookup if route.lookup != "pk" else "id"
+
+
+# --- The matrix covers every route, viewset and schema operation --------------------------------
+
+
 def test_the_matrix_finds_every_staff_page_and_api_route():
     names = {route.name for route in staff_routes()}
     assert {"dashboard:overview", "dashboard:citizen", "dashboard:audit", "citizen-detail",
@@ -258,17 +204,86 @@ def test_the_matrix_finds_every_staff_page_and_api_route():
         r.name for r in staff_routes() if r.kwargs and r.model is None and r.name not in DASHBOARD_URLS
     ]
     assert unknown == [], f"tell the matrix how to build the URLs of these routes (DASHBOARD_URLS): {unknown}"
+    assert {(name, method) for name, method in PUBLIC | OWN_ACCOUNT | UNSCOPED} <= {
+        (route.name, method) for route in staff_routes() for method in route.methods
+    }, "a public, own-account or unscoped entry names no route of the matrix"
+
+
+def test_every_viewset_on_the_router_is_in_the_matrix_with_urls_for_both_kecamatan(world):
+    routes = staff_routes()
+    basenames = {basename for _prefix, _viewset, basename in router.registry}
+    missing = {
+        basename for basename in basenames if not any(r.name.startswith(f"{basename}-") for r in routes)
+    }
+    assert missing == set()
+    lists = {
+        route.name.removesuffix("-list") for route in routes if route.api and route.name.endswith("-list")
+    }
+    assert basenames <= lists  # every viewset has a list the list checks below read
+    unbuildable = [r.name for r in routes if url_for(r, world[A]) is None or url_for(r, world[B]) is None]
+    assert unbuildable == []
+
+
+def _schema_path(route: Route) -> str:
+    path = route.pattern.replace("$", "")
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)  # router patterns
+    path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)  # path() converters
+    return "/" + path.replace("{pk}", "{id}")  # the schema calls a primary key `id`
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "patch", "put", "delete"):
+                yield path, method, operation
+
+
+def test_every_operation_of_the_schema_is_a_route_of_the_matrix(schema):
+    in_matrix = {
+        f"{method} {_schema_path(route)}" for route in staff_routes() if route.api for method in route.methods
+    }
+    in_schema = {f"{method.upper()} {path}" for path, method, _operation in _operations(schema)}
+    assert in_schema - in_matrix == set()
+    assert len(in_schema) >= 40
+
+
+def test_the_schema_marks_exactly_the_public_operations_as_open(schema):
+    """Anonymous clients get 401 on every other operation: the matrix's anonymous column."""
+    public = {
+        f"{method.upper()} {path}"
+        for path, method, operation in _operations(schema)
+        if not operation.get("security") or {} in operation["security"]
+    }
+    assert public == PUBLIC_OPERATIONS
+    routes = {route.name: route for route in staff_routes()}
+    assert {f"{method} {_schema_path(routes[name])}" for name, method in PUBLIC} == PUBLIC_OPERATIONS
+    needing = [
+        operation
+        for _path, _method, operation in _operations(schema)
+        if operation.get("security") and {} not in operation["security"]
+    ]
+    assert len(needing) >= 30
+
+
+def test_the_schema_and_the_docs_are_public(db):
+    client = APIClient()
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+# --- The matrix ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_by_kecamatan_by_route(client, world, role):
-    user = user_for(role)
+def test_role_by_kecamatan_by_route(client, world, user_of, role):
+    user = user_of(role)
     if user is not None:
         client.force_login(user)
     client.raise_request_exception = False
     problems: list[str] = []
     mine, theirs = world[A], world[B]
     listed_mine = False
+    not_found_in_api = 0
 
     for route in staff_routes():
         urls_b, urls_a = url_for(route, theirs), url_for(route, mine)
@@ -277,48 +292,80 @@ def test_role_by_kecamatan_by_route(client, world, role):
             continue
         methods = route.methods if role != "viewer" else tuple(dict.fromkeys((*route.methods, *UNSAFE)))
         for (url_b, url_a), method in itertools.product(zip(urls_b, urls_a, strict=True), methods):
-            problems += _check(client, role, route, method, url_b, url_a)
-            if role in ("operator", "field") and method == "GET" and not route.bound:
-                listed_mine = listed_mine or "ZZA" in _text(call(client, route, method, url_a))
+            found, status = _check(client, role, route, method, url_b, url_a)
+            problems += found
+            not_found_in_api += route.api and route.bound and status == 404
+            if role in SCOPED and method == "GET" and not route.bound:
+                listed_mine = listed_mine or "ZZA" in response_text(call(client, route, method, url_a))
 
     assert not problems, "\n".join(problems)
-    if role in ("operator", "field"):
+    if role in SCOPED:
         assert listed_mine  # the lists do show kecamatan A: the absence of B above means something
+    if role == "operator":
+        # Every operation naming one of B's objects that the role may use at all answers 404.
+        assert not_found_in_api >= 18, not_found_in_api
 
 
-def _check(client, role: str, route: Route, method: str, url_b: str, url_a: str) -> list[str]:
-    """What is wrong with `role` using `route` on kecamatan B's objects (empty: nothing)."""
+def _check(client, role: str, route: Route, method: str, url_b: str, url_a: str) -> tuple[list[str], int]:
+    """What is wrong with `role` using `route` on kecamatan B's objects (empty: nothing), and the
+    status of that request."""
     public = (route.name, method) in PUBLIC
     scoped = (route.name, method) not in UNSCOPED
     where = f"{role} {method} {url_b}"
     response = call(client, route, method, url_b)
     status = response.status_code
     if status >= 500:
-        return [f"{where}: {status}"]
+        return [f"{where}: {status}"], status
+    if route.api and status in (401, 403, 404) and not _has_error_shape(response):
+        return [f"{where}: {status} without the error shape"], status
 
     if role == "anonymous":
         if public:
-            return []
+            if method == "GET" and route.name.endswith("-list") and status != 200:
+                return [f"{where}: {status}, a public list must answer 200"], status
+            return [], status
         if route.api:
-            if status != 401 or set(response.json()) != {"code", "detail", "fields"}:
-                return [f"{where}: {status}, expected 401 with the error shape"]
+            if status != 401 or response.json()["code"] != "not_authenticated":
+                return [f"{where}: {status}, expected 401 not_authenticated with the error shape"], status
+            if response.get("WWW-Authenticate") != "Token":
+                return [f"{where}: no `WWW-Authenticate: Token`"], status
         elif status != 302 or not response["Location"].startswith("/accounts/login/"):
-            return [f"{where}: {status}, expected a redirect to the login page"]
-        return []
+            return [f"{where}: {status}, expected a redirect to the login page"], status
+        return [], status
 
     problems = []
+    if route.name in RESTRICTED and role not in RESTRICTED[route.name] and status != 403:
+        problems.append(f"{where}: {status}, only {sorted(RESTRICTED[route.name])} may use it")
+
     if role == "viewer":
         # 405 where nobody may use the method at all; otherwise 403.
         refusal = (403,) if method in route.methods else (403, 405)
         own_account = (route.name, method) in OWN_ACCOUNT
         if method in UNSAFE and not public and not own_account and status not in refusal:
             problems.append(f"{where}: {status}, a viewer must get 403")
-        if method == "GET" and re.search(r"(Warga|Pemohon) ZZ[AB]", _text(response)):
+        if method == "GET" and re.search(r"(Warga|Pemohon) ZZ[AB]", response_text(response)):
             problems.append(f"{where}: a named resident shown to a viewer")
 
-    if role in ("operator", "field") and scoped:
+    if role == "no-role":
+        # No kecamatan in scope: no object of A or B answers, none is shown beyond what the public sees.
+        if route.bound and not public and 200 <= status < 300:
+            problems.append(f"{where}: {status}, staff without a role reached an object")
+        if method == "GET":
+            for url in (url_b, url_a):
+                seen = _markers(response if url == url_b else call(client, route, method, url))
+                public_sees = _markers(call(Client(), route, method, url)) if public else set()
+                if extra := sorted(seen - public_sees):
+                    problems.append(f"{role} {method} {url}: {extra} shown without a role")
+
+    if role in SCOPED and not scoped:
+        # Public and unscoped: B's object answers as A's does.
+        status_a = call(client, route, method, url_a).status_code
+        if status != status_a or status != 200:
+            problems.append(f"{where}: {status} for B, {status_a} for A; both must be 200")
+
+    if role in SCOPED and scoped:
         # Kecamatan B through the eyes of A's staff.
-        if method == "GET" and "ZZB" in _text(response):
+        if method == "GET" and "ZZB" in response_text(response):
             problems.append(f"{where}: kecamatan B is shown")
         if route.bound:
             if 200 <= status < 300:
@@ -328,31 +375,85 @@ def _check(client, role: str, route: Route, method: str, url_b: str, url_a: str)
             allowed = {403, 404} if status_a == 403 else ({404, 405} if status_a == 405 else {404})
             if status not in allowed:
                 problems.append(f"{where}: {status} for B while A's object gives {status_a}")
+            if route.api and status == 404 and response.json()["code"] != "not_found":
+                problems.append(f"{where}: 404 with code {response.json()['code']}")
+            if method == "GET" and status == 404 and status_a != 200:
+                problems.append(f"{where}: A's own object answers {status_a}, not 200")
         elif method == "GET":
             # A filter on kecamatan B does not widen the scope either.
             filtered = call(client, route, method, url_b, query={"kecamatan": B, "area": B})
-            if "ZZB" in _text(filtered):
+            if "ZZB" in response_text(filtered):
                 problems.append(f"{where}?kecamatan={B}: kecamatan B is shown")
-    return problems
+    return problems, status
 
 
-def _text(response) -> str:
-    if response.streaming:
-        return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode(errors="replace")
+def _markers(response) -> set[str]:
+    return set(re.findall(r"\w+ ZZ[AB]", response_text(response)))
 
 
-def test_admins_see_kecamatan_b_so_the_markers_are_really_rendered(client, world):
-    client.force_login(user_for("admin"))
+def _has_error_shape(response) -> bool:
+    try:
+        assert_error_shape(response, response.status_code)
+    except (AssertionError, ValueError):
+        return False
+    return True
+
+
+# --- Lists, by the objects they name ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", SCOPED)
+def test_every_api_list_holds_kecamatan_as_objects_and_never_bs(world, user_of, role):
+    """Each API list, read whole, names A's object of its kind and not B's (the public, unscoped
+    regions list names both)."""
+    client = APIClient()
+    client.force_authenticate(user_of(role))
+    checked, problems = [], []
+    for route in staff_routes():
+        if not (route.api and route.name.endswith("-list") and "GET" in route.methods):
+            continue
+        response = client.get(url_for(route, world[A])[0], {"page_size": 500})
+        if response.status_code == 403 and role == "field":
+            continue  # the role may not read this list at all
+        if response.status_code != 200:
+            problems.append(f"{route.name}: {response.status_code}")
+            continue
+        key = list_key(route)
+        listed = {str(item[key]) for item in response.json()["results"]}
+        mine, theirs = (
+            str(getattr(world[code][route.model], key if key != "id" else "pk")) for code in (A, B)
+        )
+        if mine not in listed:
+            problems.append(f"{route.name}: A's {route.model.__name__} {mine} is not listed")
+        if (theirs in listed) != (route.name in UNSCOPED_LISTS):
+            problems.append(f"{route.name}: B's {route.model.__name__} {theirs} listed: {theirs in listed}")
+        checked.append(route.name)
+    assert problems == []
+    if role == "operator":
+        assert len(checked) >= 8, checked
+
+
+def test_an_operator_reads_the_own_kecamatans_citizens_in_the_dashboard(as_user, world, operator):
+    client = as_user(operator)
+    listing = client.get("/dashboard/citizens/").content.decode()
+    assert "Warga ZZA" in listing and "Warga ZZB" not in listing
+    assert client.get(f"/dashboard/citizens/{world[A][Citizen].pk}/").status_code == 200
+    assert client.get(f"/dashboard/citizens/{world[B][Citizen].pk}/").status_code == 404
+
+
+def test_admins_see_kecamatan_b_so_the_markers_are_really_rendered(client, world, admin):
+    client.force_login(admin)
     assert "Warga ZZB" in client.get("/dashboard/citizens/").content.decode()
     assert "Sesi ZZB" in client.get("/api/v1/sessions/").content.decode()
     assert "Gudang ZZB" in client.get("/api/v1/blanks/locations/").content.decode()
     assert "SMA ZZB" in client.get("/api/v1/coverage/targets/").content.decode()
 
 
-def test_staff_of_kecamatan_a_book_an_unpublished_session_of_b_only_as_the_public_would(client, world):
+def test_staff_of_kecamatan_a_book_an_unpublished_session_of_b_only_as_the_public_would(
+    client, world, operator
+):
     """Desk staff may book walk-ins into unpublished sessions of their own kecamatan: not of B."""
-    client.force_login(user_for("operator"))
+    client.force_login(operator)
     citizen = CitizenFactory(desa=Desa.objects.filter(kecamatan_id=A).first())
     body = {"nik": citizen.nik, "birth_date": citizen.birth_date.isoformat(), "service": "recording",
             "reason": "new"}  # fmt: skip

@@ -24,7 +24,7 @@ from registrations.services.service_requests import (
 from schedules.models import Appointment
 from schedules.services import appointment_reminders_enqueue, session_cancel
 from tests.factories import CitizenFactory, OutreachSessionFactory, staff_user
-from tests.test_access_matrix import staff_routes, url_for
+from tests.helpers import response_text, staff_routes, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +61,6 @@ def secrets_of(citizen) -> list[str]:
 
 def shown(text: str, citizen) -> list[str]:
     return [value for value in secrets_of(citizen) if value in text]
-
-
-def _text(response) -> str:
-    if response.streaming:
-        return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode(errors="replace")
 
 
 def _book(client, citizen, session, **extra):
@@ -112,7 +106,7 @@ def test_no_page_or_api_route_shows_a_residents_personal_data_to_a_role_without_
             continue
         for url in urls:
             response = client.get(url, {"q": resident.full_name})
-            text = _text(response)
+            text = response_text(response)
             seen += "Siti Rahasia" in text
             if found := shown(text, resident):
                 leaks.append(f"{url}: {found}")
