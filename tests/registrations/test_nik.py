@@ -5,17 +5,25 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from registrations.nik import mask_nik, validate_kk, validate_nik, validate_nik_matches
+from registrations.nik import (
+    NIKValidator,
+    mask_nik,
+    nik_parts,
+    validate_kk,
+    validate_nik,
+    validate_nik_matches,
+)
 
+# NIK, what it encodes as (day, month, two-digit year, woman?), why it is here.
 VALID = [
-    ("3319011705000001", "man born 17 May 2000, Kaliwungu"),
-    ("3319015705000001", "woman born 17 May 2000 (+40)"),
-    ("3319024102080001", "woman born 1 Feb 2008"),
-    ("3319092902040123", "man born 29 Feb 2004"),
-    ("3319096902049999", "woman born 29 Feb 2004, serial 9999"),
-    ("3374013112990001", "first issued in Semarang"),
-    ("9601010101010001", "Papua Barat Daya (2022 province)"),
-    ("1101010101010001", "Aceh"),
+    ("3319011705000001", (17, 5, 0, False), "man born 17 May 2000, Kaliwungu"),
+    ("3319015705000001", (17, 5, 0, True), "woman born 17 May 2000 (+40)"),
+    ("3319024102080001", (1, 2, 8, True), "woman born 1 Feb 2008"),
+    ("3319092902040123", (29, 2, 4, False), "man born 29 Feb 2004"),
+    ("3319096902049999", (29, 2, 4, True), "woman born 29 Feb 2004, serial 9999"),
+    ("3374013112990001", (31, 12, 99, False), "first issued in Semarang"),
+    ("9601010101010001", (1, 1, 1, False), "Papua Barat Daya (2022 province)"),
+    ("1101010101010001", (1, 1, 1, False), "Aceh"),
 ]
 
 INVALID = [
@@ -43,9 +51,18 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("nik", "why"), VALID)
-def test_valid_niks_pass(nik, why):
-    validate_nik(nik)
+@pytest.mark.parametrize(("nik", "parts", "why"), VALID)
+def test_valid_niks_pass(nik, parts, why):
+    assert validate_nik(nik) is None  # no ValidationError
+    NIKValidator()(nik)  # the field validator of models, forms and serializers agrees
+    assert nik_parts(nik) == parts
+    # The same NIK with its serial or its province broken is refused: the validator really read it.
+    with pytest.raises(ValidationError) as excinfo:
+        validate_nik(nik[:12] + "0000")
+    assert excinfo.value.code == "nik_serial"
+    with pytest.raises(ValidationError) as excinfo:
+        validate_nik("00" + nik[2:])
+    assert excinfo.value.code == "nik_province"
 
 
 @pytest.mark.parametrize(("nik", "code", "why"), INVALID)
@@ -98,7 +115,10 @@ def test_messages_are_translated_to_indonesian():
 )
 def test_kk_numbers(kk, code):
     if code is None:
-        validate_kk(kk)
+        assert validate_kk(kk) is None  # no ValidationError
+        with pytest.raises(ValidationError) as excinfo:  # and the same KK with serial 0000 is refused
+            validate_kk(kk[:12] + "0000")
+        assert excinfo.value.code == "kk_serial"
         return
     with pytest.raises(ValidationError) as excinfo:
         validate_kk(kk)
