@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError, NotPermittedError
 
 
 class OutOfStockError(ConflictError):
@@ -25,7 +25,5 @@ class InvalidMovementError(ApplicationError):
     default_message = _("This stock movement is not valid.")
 
 
-class StockPermissionError(ApplicationError):
-    code = "permission_denied"
-    status_code = 403
+class StockPermissionError(NotPermittedError):
     default_message = _("Only an administrator or a supervisor may adjust stock.")

@@ -5,6 +5,12 @@ one conditional UPDATE (`balance + delta >= 0`), so the row lock serialises conc
 location and the condition is re-checked once the lock is granted; the CHECK (balance >= 0)
 constraint is the last guard. Receipts, transfers (and any movement given a reference) are
 idempotent by their client reference: posting the same one again returns the first movement.
+
+Who: receipts, transfers and spoilage by core.access.DESK_STAFF, adjustments by MANAGERS only (an
+adjustment needs a person: `actor=None` is refused there), on locations in the actor's kecamatan or
+tied to none (mobile units). Another role raises NotPermittedError (StockPermissionError for
+adjustments, 403); a location outside the scope is not found (NotFoundError 404, on the field).
+`actor=None` is the system (the demo seed, the printing issue inside service_request_complete).
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from blanks.exceptions import (
     StockPermissionError,
 )
 from blanks.models import StockAlert, StockBalance, StockLocation, StockMovement
-from core.access import ADMIN, SUPERVISOR, user_roles
+from core.access import DESK_STAFF, MANAGERS, SUPERVISOR, has_role, in_scope, require_role
+from core.exceptions import NotFoundError
 from core.outbox import outbox_enqueue
 
 Kind = StockMovement.Kind
@@ -40,6 +47,17 @@ MSG_REASON_REQUIRED = _("A reason is required.")
 MSG_SAME_LOCATION = _("A transfer needs two different locations.")
 MSG_INACTIVE_LOCATION = _("This location is not active.")
 MSG_NOT_PRINTING = _("Blanks are issued only for printing requests.")
+MSG_UNKNOWN_LOCATION = _("No stock location with this code.")
+
+
+def _check_may_move(actor, roles: frozenset[str], **locations: StockLocation) -> None:
+    """The "who" rule of the module docstring; `locations` by form field name."""
+    if actor is None:
+        return
+    require_role(actor, roles)
+    for field, location in locations.items():
+        if not in_scope(actor, location.kecamatan_id):
+            raise NotFoundError(MSG_UNKNOWN_LOCATION, fields={field: [MSG_UNKNOWN_LOCATION]})
 
 
 def _actor_or_none(actor):
@@ -240,6 +258,7 @@ def blank_receive(
 ) -> StockMovement:
     """Blanks delivered by the ministry; `reference` is the delivery note (posting it again is a no-op)."""
     now = now or timezone.now()
+    _check_may_move(actor, DESK_STAFF, location=location)
     _check_quantity(quantity)
     _check_active(location)
     reference = _require(reference, "reference", MSG_REFERENCE_REQUIRED)
@@ -271,6 +290,7 @@ def blank_transfer(
     """Move blanks between two locations: two linked ledger entries (returns the outgoing one).
     OutOfStockError when the source holds fewer than `quantity`."""
     now = now or timezone.now()
+    _check_may_move(actor, DESK_STAFF, location=from_location, to_location=to_location)
     _check_quantity(quantity)
     if from_location.pk == to_location.pk:
         raise InvalidMovementError(MSG_SAME_LOCATION, fields={"to_location": [MSG_SAME_LOCATION]})
@@ -326,6 +346,7 @@ def blank_spoil(
 ) -> StockMovement:
     """Misprinted or damaged blanks written off, with a reason."""
     now = now or timezone.now()
+    _check_may_move(actor, DESK_STAFF, location=location)
     _check_quantity(quantity)
     reason = _require(reason, "reason", MSG_REASON_REQUIRED)
     reference = (reference or "").strip()
@@ -355,8 +376,9 @@ def blank_adjust(
 ) -> StockMovement:
     """A stock-take correction (signed `quantity`), by an administrator or supervisor only, with a reason."""
     now = now or timezone.now()
-    if not user_roles(actor) & {ADMIN, SUPERVISOR}:
+    if not has_role(actor, MANAGERS):
         raise StockPermissionError()
+    _check_may_move(actor, MANAGERS, location=location)
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity == 0:
         raise InvalidMovementError(MSG_QUANTITY_NOT_ZERO, fields={"quantity": [MSG_QUANTITY_NOT_ZERO]})
     reason = _require(reason, "reason", MSG_REASON_REQUIRED)

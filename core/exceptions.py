@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ApplicationError(Exception):
     code = "error"
@@ -28,3 +30,20 @@ class ConflictError(ApplicationError):
 
     code = "conflict"
     status_code = 409
+
+
+class NotPermittedError(ApplicationError):
+    """The actor's role or kecamatan does not allow this write (HTTP 403, the API's code for it)."""
+
+    code = "permission_denied"
+    status_code = 403
+    default_message = _("You do not have permission.")
+
+
+class NotFoundError(ApplicationError):
+    """The object is outside the actor's kecamatan: to them it does not exist (HTTP 404), the same
+    answer the scoped pages and API give when they look it up."""
+
+    code = "not_found"
+    status_code = 404
+    default_message = _("Not found.")

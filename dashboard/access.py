@@ -1,3 +1,6 @@
+"""The dashboard's page decorators. Roles, role sets and the viewer rule are core.access; the
+write services check role and kecamatan again, so a page cannot allow what the API refuses."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -5,32 +8,20 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from core.access import ADMIN, VIEWER, user_roles
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+from core.access import ADMINS, SAFE_METHODS, has_role, is_read_only
 
 
 def staff_required(view):
     """Signed-in staff only: anonymous users go to the login page, others get 403. Viewers read:
-    any other method is 403 for them on every dashboard page (like the API's ReadOnlyForViewers)."""
+    any other method is 403 for them on every dashboard page (core.access.is_read_only, the same
+    rule as the API's ReadOnlyForViewers)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
             raise PermissionDenied
-        if request.method not in SAFE_METHODS and user_roles(request.user) == {VIEWER}:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def admin_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if ADMIN not in user_roles(request.user):
+        if request.method not in SAFE_METHODS and is_read_only(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -45,7 +36,7 @@ def roles_required(roles: frozenset[str]):
         @staff_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not user_roles(request.user) & roles:
+            if not has_role(request.user, roles):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -54,5 +45,4 @@ def roles_required(roles: frozenset[str]):
     return decorator
 
 
-def has_role(user, roles: frozenset[str]) -> bool:
-    return bool(user_roles(user) & roles)
+admin_required = roles_required(ADMINS)

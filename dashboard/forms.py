@@ -11,12 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from blanks.models import StockLocation
 from blanks.selectors import locations_visible_to, locations_with_stock
-from core.access import ROLES, kecamatan_scope
+from core.access import DESK_STAFF, MANAGERS, ROLES, kecamatan_scope
 from core.models import AuditEvent
 from regions.models import Kecamatan
-from registrations.api.permissions import MANAGER_ROLES, SERVICE_ROLES
 from registrations.models import ServiceRequest
-from schedules.exceptions import InvalidSessionError
 from schedules.models import (
     OutreachSession,
     Reason,
@@ -164,18 +162,13 @@ class SessionFieldsForm(forms.Form):
             initial["title"] = initial["venue_name"][:150]
         return initial
 
+    # The service's error keys that are not this form's field names.
+    ERROR_FIELDS = {"venue": "venue_name"}
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data["services"] = list(data["services"])
         return data
-
-    def add_service_errors(self, error: InvalidSessionError) -> None:
-        if not error.fields:
-            self.add_error(None, error.message)
-        for name, errors in error.fields.items():
-            field = FIELD_OF_ERROR.get(name, name)
-            for message in errors:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class SessionForm(SessionFieldsForm):
@@ -354,14 +347,11 @@ class AdjustForm(SpoilForm):
 
 # kind in the URL → (form, service call, roles, title)
 MOVEMENT_FORMS = {
-    "receive": (ReceiveForm, SERVICE_ROLES, gettext_lazy("Receive blanks")),
-    "transfer": (TransferForm, SERVICE_ROLES, gettext_lazy("Transfer blanks")),
-    "spoil": (SpoilForm, SERVICE_ROLES, gettext_lazy("Write off spoiled blanks")),
-    "adjust": (AdjustForm, MANAGER_ROLES, gettext_lazy("Adjust after a stock-take")),
+    "receive": (ReceiveForm, DESK_STAFF, gettext_lazy("Receive blanks")),
+    "transfer": (TransferForm, DESK_STAFF, gettext_lazy("Transfer blanks")),
+    "spoil": (SpoilForm, DESK_STAFF, gettext_lazy("Write off spoiled blanks")),
+    "adjust": (AdjustForm, MANAGERS, gettext_lazy("Adjust after a stock-take")),
 }
-
-# The service's error keys that are not this form's field names.
-FIELD_OF_ERROR = {"venue": "venue_name"}
 
 
 def kecamatan_choices(user):

@@ -33,6 +33,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import DESK_STAFF, require_role
 from core.exceptions import ApplicationError
 from core.models import OutboxMessage
 from core.outbox import outbox_enqueue
@@ -329,13 +330,17 @@ def coverage_snapshots_thin(*, now: dt.datetime | None = None) -> int:
 
 
 # --- Publication -----------------------------------------------------------------------------
-def coverage_refresh_request(*, now: dt.datetime | None = None) -> OutboxMessage:
+def coverage_refresh_request(*, actor=None, now: dt.datetime | None = None) -> OutboxMessage:
     """Ask for a recompute soon, through the outbox (debounced: at most one refresh pending).
+
+    By staff with a working role (core.access.may_write: not viewers, not staff without a role):
+    NotPermittedError (403) otherwise. `actor=None` is the system.
 
     Returns the outbox message; its `task_id` is set once it is relayed, which happens right after
     the commit unless the broker is down (then the sweeper publishes it later, or it expires: the
     next beat run makes it moot). Completions publish the same way with the same dedupe key.
     """
+    require_role(actor, DESK_STAFF)
     now = now or timezone.now()
     with transaction.atomic():
         message = outbox_enqueue(

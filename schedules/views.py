@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
 from core.exceptions import ApplicationError
+from core.forms import form_add_application_error
 from regions.models import Kecamatan
 from schedules import selectors, services
 from schedules.codes import new_manage_token
@@ -140,7 +141,7 @@ def book(request):
                     language=translation.get_language(),
                 )
             except ApplicationError as error:
-                form.add_error(ERROR_FIELDS.get(type(error)), str(error.message))
+                form_add_application_error(form, error, field=ERROR_FIELDS.get(type(error)))
             else:
                 response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
                 response.status_code = 303
@@ -243,7 +244,7 @@ def reschedule(request, code: str):
         try:
             services.appointment_reschedule(appointment=appointment, slot=form.cleaned_data["slot"])
         except ApplicationError as error:
-            form.add_error("slot", str(error.message))
+            form_add_application_error(form, error, field="slot")
         else:
             response = redirect(f"{_manage_url(appointment.code, token)}&done=moved")
             response.status_code = 303

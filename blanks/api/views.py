@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from blanks.models import StockLocation, StockMovement
 from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import (
+    MSG_UNKNOWN_LOCATION,
     blank_adjust,
     blank_receive,
     blank_spoil,
@@ -25,12 +26,12 @@ from blanks.services import (
     stock_location_create,
     stock_location_update,
 )
+from core.access import ALL_STAFF, DESK_STAFF, MANAGERS
 from core.api.errors import error_responses
+from core.api.permissions import role_permission
 from core.filters import local_day_bounds
 from regions.models import Kecamatan
-from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES, role_permission
 
-MSG_UNKNOWN_LOCATION = _("No stock location with this code.")
 MSG_TO_LOCATION_REQUIRED = _("A transfer needs the receiving location.")
 MSG_TO_LOCATION_ONLY_TRANSFER = _("Only a transfer has a receiving location.")
 
@@ -182,7 +183,7 @@ class StockLocationViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = StockLocationSerializer
-    permission_classes = [role_permission(read=ALL_ROLES, write=MANAGER_ROLES)]
+    permission_classes = [role_permission(read=ALL_STAFF, write=MANAGERS)]
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"
     filterset_fields = ["kind", "active"]
@@ -361,7 +362,7 @@ class StockMovementViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = StockMovementSerializer
-    permission_classes = [role_permission(read=ALL_ROLES, write=SERVICE_ROLES)]
+    permission_classes = [role_permission(read=ALL_STAFF, write=DESK_STAFF)]
     filterset_class = StockMovementFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]

@@ -1,8 +1,13 @@
-"""API permission classes (a module of their own: DRF imports them while it is initialising)."""
+"""API permission classes (a module of their own: DRF imports them while it is initialising).
+
+Who holds which role, and the named role sets, are core.access; these classes only ask it.
+"""
 
 from __future__ import annotations
 
 from rest_framework import permissions
+
+from core.access import has_role, is_read_only
 
 
 class IsStaff(permissions.BasePermission):
@@ -17,12 +22,26 @@ class IsStaff(permissions.BasePermission):
 
 
 class ReadOnlyForViewers(permissions.BasePermission):
-    """Viewers read aggregates only: no writes anywhere."""
+    """Viewers read aggregates only: no writes anywhere (core.access.is_read_only)."""
 
     def has_permission(self, request, view) -> bool:
-        from core.access import VIEWER, user_roles
+        return request.method in permissions.SAFE_METHODS or not is_read_only(request.user)
 
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        roles = user_roles(request.user)
-        return roles != {VIEWER}
+
+def role_permission(*, read: frozenset[str], write: frozenset[str]) -> type[permissions.BasePermission]:
+    """A permission class: a staff account (IsStaff) whose roles include one of `read` for safe
+    methods, one of `write` for the others (role sets: core.access)."""
+
+    class RolePermission(IsStaff):
+        def has_permission(self, request, view) -> bool:
+            if not super().has_permission(request, view):
+                return False
+            allowed = read if request.method in permissions.SAFE_METHODS else write
+            return has_role(request.user, allowed)
+
+    return RolePermission
+
+
+def roles_permission(roles: frozenset[str]) -> type[permissions.BasePermission]:
+    """A staff account holding one of `roles`, whatever the method."""
+    return role_permission(read=roles, write=roles)

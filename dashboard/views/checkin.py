@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import DESK_STAFF
 from core.audit import audit_record
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
@@ -25,7 +26,6 @@ from registrations.services.service_requests import (
     service_request_eligibility_error,
 )
 from schedules import selectors, services
-from schedules.api.views import DESK_STAFF
 from schedules.codes import normalize_code
 from schedules.models import (
     Appointment,
@@ -178,7 +178,7 @@ def check_in_action(request, pk: int, code: str, action: str):
     appointment = booking_get(request.user, code)
     if appointment.slot.session_id != session.pk or appointment.service_request is None:
         raise Http404
-    run_action(request, appointment.service_request, action)
+    run_action(request, appointment.service_request, action, venue_kecamatan=session.kecamatan_id)
     return redirect(_check_in_url(session, appointment.code))
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.access import kecamatan_scope
+from core.access import DESK_STAFF, kecamatan_scope
 from core.audit import audit_list_reveal, audit_record
 from core.models import AuditEvent
 from dashboard.access import roles_required, staff_required
@@ -15,7 +15,6 @@ from dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
 from dashboard.exports import export_allowed, export_audit, export_check, export_format, export_response
 from dashboard.pagination import paginate_keyset
 from regions.models import Kecamatan
-from registrations.api.permissions import SERVICE_ROLES
 from registrations.eligibility import is_pemula, may_print, may_record, person_of
 from registrations.selectors import (
     CitizenFilter,
@@ -46,7 +45,7 @@ def citizens_export(request):
     return export_response(rows, columns, f"warga-{timezone.localdate():%Y%m%d}", file_format)
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 def citizen_list(request):
     filterset = CitizenFilter(
         request.GET or None, queryset=citizens_visible_to(request.user), request=request
@@ -97,7 +96,7 @@ def _few_matches(filters: dict) -> bool:
     return is_name_search(filters.get("q") or "") or (filters.get("recorded") is False and cohort)
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 def citizen_detail(request, pk: int):
     citizen = citizen_get(user=request.user, pk=pk)
     full_data = can_see_full_personal_data(request.user)

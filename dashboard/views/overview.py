@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import VIEWER, user_roles
+from core.access import may_write
+from core.exceptions import NotPermittedError
 from dashboard.access import staff_required
 from dashboard.daily_report import daily_report
 from dashboard.overview import dashboard_overview
@@ -30,7 +31,7 @@ def overview(request):
     """Coverage vs the 100% target (latest snapshot), trend, gap per kecamatan, cohorts, projection,
     today's sessions and the blank stock. `?target=YYYY-MM-DD` projects to another date."""
     data = dashboard_overview(user=request.user, target_date=_date_param(request, "target"))
-    data["may_recompute"] = user_roles(request.user) - {VIEWER} != set()
+    data["may_recompute"] = may_write(request.user)
     return render(request, "dashboard/overview.html", data)
 
 
@@ -38,9 +39,10 @@ def overview(request):
 @require_POST
 def coverage_recompute_request(request):
     """Ask for a coverage recompute now (debounced through the outbox); viewers only read."""
-    if not user_roles(request.user) - {VIEWER}:
-        raise PermissionDenied
-    coverage_refresh_request(now=timezone.now())
+    try:
+        coverage_refresh_request(actor=request.user, now=timezone.now())
+    except NotPermittedError:
+        raise PermissionDenied from None
     messages.success(request, _("A coverage recompute was requested; reload in a moment."))
     return redirect("dashboard:overview")
 

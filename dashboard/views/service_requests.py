@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from blanks.models import StockLocation, StockMovement
 from blanks.selectors import locations_visible_to
-from core.access import kecamatan_scope
+from core.access import DESK_STAFF, kecamatan_scope
 from core.audit import audit_list_reveal, audit_record
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
@@ -31,7 +31,6 @@ from dashboard.forms import (
 from dashboard.navigation import query_without_page, redirect_back
 from dashboard.pagination import paginate_without_count
 from regions.models import Kecamatan
-from registrations.api.permissions import SERVICE_ROLES
 from registrations.api.service_requests import ServiceRequestFilter
 from registrations.models import Citizen, ServiceRequest
 from registrations.selectors import (
@@ -116,7 +115,7 @@ class RequestQueueFilter(ServiceRequestFilter):
         return queryset.filter(status=value) if value else queryset
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 def request_list(request):
     data = request.GET.copy()
     data.setdefault("status", STATUS_OPEN)
@@ -167,7 +166,7 @@ def action_forms(user, service_request: ServiceRequest) -> dict:
     return forms_
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 def request_detail(request, pk: int):
     service_request = request_get(request.user, pk)
     full_data = can_see_full_personal_data(request.user)
@@ -224,7 +223,7 @@ def stock_effect_message(service_request: ServiceRequest) -> str:
     }
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 @require_POST
 def request_action(request, pk: int, action: str):
     if action not in ACTIONS:
@@ -234,9 +233,12 @@ def request_action(request, pk: int, action: str):
     return redirect_back(request, reverse("dashboard:request", args=[service_request.pk]))
 
 
-def run_action(request, service_request: ServiceRequest, action: str) -> ServiceRequest:
+def run_action(
+    request, service_request: ServiceRequest, action: str, *, venue_kecamatan: str | None = None
+) -> ServiceRequest:
     """Check the action's form, call the workflow service, and leave the outcome (or the domain
-    error, translated) as a message. Also used by the check-in desk (scoped by its session)."""
+    error, translated) as a message. Also used by the check-in desk: `venue_kecamatan` is its
+    session's, where desk staff serve whoever comes (the service checks it)."""
     if action in ("cancel", "reject"):
         form = ReasonForm(request.POST, prefix=action)
     else:
@@ -246,26 +248,26 @@ def run_action(request, service_request: ServiceRequest, action: str) -> Service
             for error in errors:
                 messages.error(request, error)
         return service_request
-    actor = request.user
+    who = {"actor": request.user, "venue_kecamatan": venue_kecamatan}
     try:
         if action == "start":
             service_request = service_request_start(
-                service_request=service_request, actor=actor, location=form.cleaned_data["location"]
+                service_request=service_request, location=form.cleaned_data["location"], **who
             )
             text = _("Request #%(id)s started.")
         elif action == "complete":
             service_request = service_request_complete(
-                service_request=service_request, actor=actor, location=form.cleaned_data["location"]
+                service_request=service_request, location=form.cleaned_data["location"], **who
             )
             text = _("Request #%(id)s completed.")
         elif action == "cancel":
             service_request = service_request_cancel(
-                service_request=service_request, actor=actor, reason=form.cleaned_data["reason"]
+                service_request=service_request, reason=form.cleaned_data["reason"], **who
             )
             text = _("Request #%(id)s cancelled.")
         else:
             service_request = service_request_reject(
-                service_request=service_request, actor=actor, reason=form.cleaned_data["reason"]
+                service_request=service_request, reason=form.cleaned_data["reason"], **who
             )
             text = _("Request #%(id)s rejected.")
     except ApplicationError as error:

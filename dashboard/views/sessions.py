@@ -21,24 +21,22 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import VIEWER
+from core.access import ALL_STAFF, DESK_STAFF, SESSION_MANAGERS, has_role
 from core.audit import audit_list_reveal
-from dashboard.access import has_role, roles_required
+from core.exceptions import ApplicationError
+from core.forms import form_add_application_error
+from dashboard.access import roles_required
 from dashboard.forms import CancelForm, SeriesForm, SessionForm, WeekFilterForm
 from dashboard.navigation import redirect_back
 from registrations.selectors import (
     can_see_full_personal_data,
 )
 from schedules import selectors, services
-from schedules.api.views import DESK_STAFF, SESSION_MANAGERS
-from schedules.exceptions import InvalidSessionError
 from schedules.models import (
     Appointment,
     OutreachSession,
     Slot,
 )
-
-SESSION_READERS = DESK_STAFF | {VIEWER}
 
 
 def session_get(user, pk: int) -> OutreachSession:
@@ -48,7 +46,7 @@ def session_get(user, pk: int) -> OutreachSession:
     return session
 
 
-@roles_required(SESSION_READERS)
+@roles_required(ALL_STAFF)
 def session_list(request):
     form = WeekFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -92,8 +90,8 @@ def _create(request, form_class, create, template: str, success):
         if form.is_valid():
             try:
                 created = create(**form.service_kwargs(), actor=request.user)
-            except InvalidSessionError as error:
-                form.add_service_errors(error)
+            except ApplicationError as error:
+                form_add_application_error(form, error, field_map=form.ERROR_FIELDS)
             else:
                 messages.success(request, success(created))
                 return redirect(created_url(created))
@@ -136,7 +134,7 @@ def series_new(request):
     )
 
 
-@roles_required(SESSION_READERS)
+@roles_required(ALL_STAFF)
 def session_detail(request, pk: int):
     session = session_get(request.user, pk)
     may_see_bookings = has_role(request.user, DESK_STAFF)

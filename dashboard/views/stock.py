@@ -9,7 +9,6 @@ supervisor only); what a user sees is `blanks.selectors.locations_visible_to` /
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,16 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from blanks.api.views import StockMovementFilter
-from blanks.exceptions import InvalidMovementError
 from blanks.models import StockAlert, StockLocation, StockMovement
 from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import blank_adjust, blank_receive, blank_spoil, blank_transfer
+from core.access import ALL_STAFF, DESK_STAFF, MANAGERS, has_role
 from core.exceptions import ApplicationError
-from dashboard.access import has_role, roles_required
+from core.forms import form_add_application_error
+from dashboard.access import roles_required
 from dashboard.forms import DATE_WIDGET, MOVEMENT_FORMS
 from dashboard.navigation import query_without_page
 from dashboard.pagination import paginate_without_count
-from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES
 
 Kind = StockMovement.Kind
 
@@ -58,12 +57,12 @@ def _movement_links(user) -> list[dict]:
         {"kind": "transfer", "label": _("Transfer")},
         {"kind": "spoil", "label": _("Write off spoiled blanks")},
     ]
-    if has_role(user, MANAGER_ROLES):
+    if has_role(user, MANAGERS):
         links.append({"kind": "adjust", "label": _("Adjust after a stock-take")})
-    return links if has_role(user, SERVICE_ROLES) else []
+    return links if has_role(user, DESK_STAFF) else []
 
 
-@roles_required(ALL_ROLES)
+@roles_required(ALL_STAFF)
 def stock_overview(request):
     now = timezone.now()
     locations = locations_visible_to(request.user, locations_with_stock(now=now))
@@ -79,7 +78,7 @@ def stock_overview(request):
     )
 
 
-@roles_required(ALL_ROLES)
+@roles_required(ALL_STAFF)
 def location_detail(request, code: str):
     now = timezone.now()
     location = location_get(request.user, code, now=now)
@@ -119,7 +118,7 @@ class LedgerFilter(StockMovementFilter):
         self.filters["location"].queryset = locations_visible_to(user)
 
 
-@roles_required(ALL_ROLES)
+@roles_required(ALL_STAFF)
 def movement_list(request):
     base = movements_visible_to(request.user).select_related("service_request")
     filterset = LedgerFilter(request.GET or None, queryset=base, user=request.user)
@@ -172,7 +171,7 @@ def _posted_message(kind: str, movement: StockMovement, replayed: bool) -> str:
     return text % values
 
 
-@roles_required(SERVICE_ROLES)
+@roles_required(DESK_STAFF)
 def movement_new(request, kind: str):
     if kind not in MOVEMENT_FORMS:
         raise Http404
@@ -188,7 +187,7 @@ def movement_new(request, kind: str):
             try:
                 movement = _post(kind, form.cleaned_data, request.user, now)
             except ApplicationError as error:
-                _add_service_errors(form, error)
+                form_add_application_error(form, error)
                 status = error.status_code
             else:
                 replayed = movement.created_at != now
@@ -207,15 +206,3 @@ def movement_new(request, kind: str):
         {"nav": "stock", "form": form, "kind": kind, "title": title},
         status=status,
     )
-
-
-def _add_service_errors(form: forms.Form, error: ApplicationError) -> None:
-    placed = False
-    if isinstance(error, InvalidMovementError) or error.fields:
-        for name, errors in error.fields.items():
-            if name in form.fields:
-                for message in errors:
-                    form.add_error(name, message)
-                placed = True
-    if not placed:
-        form.add_error(None, error.message)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from core.access import DESK_STAFF
 from core.api.errors import error_responses
 from core.api.pagination import CursorPagination
+from core.api.permissions import roles_permission
 from core.audit import audit_list_reveal, audit_record
 from core.models import AuditEvent
-from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import Citizen
 from registrations.nik import mask_nik
 from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
@@ -116,7 +117,7 @@ CITIZEN_EXAMPLE = OpenApiExample(
 class CitizenViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CitizenSerializer
     # Named residents: staff who serve them; viewers read aggregates only (403).
-    permission_classes = [role_permission(read=SERVICE_ROLES, write=SERVICE_ROLES)]
+    permission_classes = [roles_permission(DESK_STAFF)]
     filterset_class = CitizenFilter
     pagination_class = CitizenCursorPagination
     ordering_fields: list = []  # cursor pagination fixes the order (id)

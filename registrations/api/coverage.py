@@ -383,7 +383,7 @@ class CoverageRecomputeView(APIView):
         examples=[RECOMPUTE_EXAMPLE],
     )
     def post(self, request):
-        message = coverage_refresh_request(now=timezone.now())
+        message = coverage_refresh_request(actor=request.user, now=timezone.now())
         body = {
             "task_id": message.task_id or None,
             "outbox_id": message.pk,

@@ -14,9 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from blanks.selectors import locations_visible_to
+from core.access import DESK_STAFF
 from core.api.errors import error_responses
+from core.api.permissions import roles_permission
 from core.filters import local_day_bounds
-from registrations.api.permissions import SERVICE_ROLES, role_permission
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to
 from registrations.services.service_requests import (
@@ -305,7 +306,7 @@ class ServiceRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ServiceRequestSerializer
-    permission_classes = [role_permission(read=SERVICE_ROLES, write=SERVICE_ROLES)]
+    permission_classes = [roles_permission(DESK_STAFF)]
     filterset_class = ServiceRequestFilter
     ordering_fields = ["submitted_at", "completed_at", "id"]
     ordering = ["-submitted_at", "-id"]

@@ -15,6 +15,11 @@ Eligibility (checked on create, start and complete, on the local date of `now` i
 - printing and IKD activation: age ≥ 17 or ever married, and a completed recording (domain.md);
 - our decision: a `new` printing for someone who already has a printed card, or a `new` IKD
   activation for someone already activated, is refused (use damaged/lost/data_change).
+
+Who (every write): core.access.DESK_STAFF, on a citizen of their kecamatan, or anyone who comes to
+a session in their kecamatan (`venue_kecamatan`, given by the check-in desk and the queue). Another
+role raises NotPermittedError (403); a citizen outside the scope is not found (NotFoundError 404,
+as the scoped pages and API answer). `actor=None` is the system. Nothing is written when it raises.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import DESK_STAFF, in_scope, require_role
+from core.exceptions import NotFoundError
 from core.outbox import outbox_enqueue
 from registrations import eligibility
 from registrations.exceptions import (
@@ -148,6 +155,18 @@ def _locked(service_request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
 
 
+def _check_may_serve(actor, citizen_id: int, venue_kecamatan: str | None) -> None:
+    """The WHO rule of the module docstring."""
+    if actor is None:
+        return
+    require_role(actor, DESK_STAFF)
+    if venue_kecamatan is not None and in_scope(actor, venue_kecamatan):
+        return
+    kecamatan = Citizen.objects.filter(pk=citizen_id).values_list("desa__kecamatan_id", flat=True).first()
+    if not in_scope(actor, kecamatan or ""):
+        raise NotFoundError()
+
+
 def _actor_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -162,11 +181,14 @@ def service_request_create(
     actor=None,
     location=None,
     notes: str = "",
+    venue_kecamatan: str | None = None,
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """Submit a request. Raises NotEligibleError, or AlreadyOpenError (409) when the citizen already
-    has an open request for this service (the partial unique constraint decides under a race)."""
+    has an open request for this service (the partial unique constraint decides under a race);
+    NotPermittedError, NotFoundError (who: module docstring)."""
     now = now or timezone.now()
+    _check_may_serve(actor, citizen.pk, venue_kecamatan)
     actor = _actor_or_none(actor)
     _check_eligible(citizen=citizen, service=service, reason=reason, now=now)
     if ServiceRequest.objects.filter(
@@ -213,10 +235,17 @@ def _is_open_request_conflict(citizen: Citizen, service: str) -> bool:
 
 @transaction.atomic
 def service_request_start(
-    *, service_request: ServiceRequest, actor, location=None, now: dt.datetime | None = None
+    *,
+    service_request: ServiceRequest,
+    actor,
+    location=None,
+    venue_kecamatan: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """submitted → in_progress: a staff member starts serving (optionally at `location`)."""
+    """submitted → in_progress: a staff member starts serving (optionally at `location`).
+    NotPermittedError, NotFoundError (who: module docstring)."""
     now = now or timezone.now()
+    _check_may_serve(actor, service_request.citizen_id, venue_kecamatan)
     actor = _actor_or_none(actor)
     sr = _locked(service_request)
     _ensure_allowed(sr.status, Status.IN_PROGRESS)
@@ -238,14 +267,21 @@ def service_request_start(
 
 @transaction.atomic
 def service_request_complete(
-    *, service_request: ServiceRequest, actor, location=None, now: dt.datetime | None = None
+    *,
+    service_request: ServiceRequest,
+    actor,
+    location=None,
+    venue_kecamatan: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """in_progress → completed, all in one transaction: re-check eligibility, issue one blank from
     the serving location for a printing (OutOfStockError when none is left: nothing changes), set
-    the citizen's milestone, log the event, and queue a debounced coverage refresh."""
+    the citizen's milestone, log the event, and queue a debounced coverage refresh.
+    NotPermittedError, NotFoundError (who: module docstring)."""
     from blanks.services import blank_issue_for_printing
 
     now = now or timezone.now()
+    _check_may_serve(actor, service_request.citizen_id, venue_kecamatan)
     actor = _actor_or_none(actor)
     sr = _locked(service_request)
     _ensure_allowed(sr.status, Status.COMPLETED)
@@ -281,8 +317,15 @@ def service_request_complete(
 
 
 def _close(
-    *, service_request: ServiceRequest, to: str, actor, reason: str, now: dt.datetime | None
+    *,
+    service_request: ServiceRequest,
+    to: str,
+    actor,
+    reason: str,
+    venue_kecamatan: str | None,
+    now: dt.datetime | None,
 ) -> ServiceRequest:
+    _check_may_serve(actor, service_request.citizen_id, venue_kecamatan)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequiredError(fields={"reason": [ReasonRequiredError.default_message]})
@@ -303,15 +346,39 @@ def _close(
 
 @transaction.atomic
 def service_request_cancel(
-    *, service_request: ServiceRequest, actor, reason: str, now: dt.datetime | None = None
+    *,
+    service_request: ServiceRequest,
+    actor,
+    reason: str,
+    venue_kecamatan: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """submitted/in_progress → cancelled (the citizen withdrew, the session was called off…)."""
-    return _close(service_request=service_request, to=Status.CANCELLED, actor=actor, reason=reason, now=now)
+    return _close(
+        service_request=service_request,
+        to=Status.CANCELLED,
+        actor=actor,
+        reason=reason,
+        venue_kecamatan=venue_kecamatan,
+        now=now,
+    )
 
 
 @transaction.atomic
 def service_request_reject(
-    *, service_request: ServiceRequest, actor, reason: str, now: dt.datetime | None = None
+    *,
+    service_request: ServiceRequest,
+    actor,
+    reason: str,
+    venue_kecamatan: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """submitted/in_progress → rejected (documents missing, data mismatch…)."""
-    return _close(service_request=service_request, to=Status.REJECTED, actor=actor, reason=reason, now=now)
+    return _close(
+        service_request=service_request,
+        to=Status.REJECTED,
+        actor=actor,
+        reason=reason,
+        venue_kecamatan=venue_kecamatan,
+        now=now,
+    )

@@ -32,7 +32,7 @@ from schedules.exceptions import (
 )
 from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
 from schedules.services.eligibility import booking_eligibility_check
-from schedules.services.events import appointment_transition, event_log, is_staff_actor
+from schedules.services.events import appointment_transition, event_log, staff_acting_on
 from schedules.services.notifications import appointment_message_send
 
 _CODE_ATTEMPTS = 5
@@ -132,8 +132,9 @@ def appointment_book(
     """Book a place for `citizen` (already verified) in `slot`.
 
     `manage_token` is the token the booking form issued with the page; submitting the same form twice
-    returns the booking of the first submission (`created=False`). Staff (`actor`) are not held to the
-    public cut-off and window. Raises SlotUnavailableError, BookingClosedError,
+    returns the booking of the first submission (`created=False`). Desk staff of the slot's kecamatan
+    (`actor`, see `staff_acting_on`) are not held to the public cut-off and window; anyone else, and
+    `actor=None`, books as the public. Raises SlotUnavailableError, BookingClosedError,
     OutsideBookingWindowError, ServiceNotOfferedError, NotEligibleError, AlreadyBookedError,
     SlotFullError; nothing is written when it raises.
     """
@@ -185,7 +186,8 @@ def _book(
     now: dt.datetime,
 ) -> Appointment:
     slot = Slot.objects.select_related("session").get(pk=slot_id)
-    _check_slot_bookable(slot=slot, service=service, now=now, by_staff=is_staff_actor(actor))
+    actor = staff_acting_on(actor, slot.session.kecamatan_id)
+    _check_slot_bookable(slot=slot, service=service, now=now, by_staff=actor is not None)
     booking_eligibility_check(citizen=citizen, service=service, reason=reason, on=slot.session.date)
     if Appointment.objects.filter(
         citizen=citizen, service=service, status=Appointment.Status.ACTIVE
@@ -248,12 +250,14 @@ def _check_change_allowed(appointment: Appointment, *, now: dt.datetime, by_staf
 def appointment_cancel(
     *, appointment: Appointment, actor=None, note: str = "", now: dt.datetime | None = None
 ) -> Appointment:
-    """Cancel an active booking and free its place. Citizens (no staff `actor`) may do it until
-    SCHEDULES_CHANGE_CUTOFF_MINUTES before the slot. Cancelling a cancelled booking changes nothing.
+    """Cancel an active booking and free its place. Citizens (no `actor`, or anyone but desk staff of
+    the booking's kecamatan, see `staff_acting_on`) may do it until SCHEDULES_CHANGE_CUTOFF_MINUTES
+    before the slot. Cancelling a cancelled booking changes nothing.
     Raises ChangeClosedError, IllegalTransitionError."""
     now = now or timezone.now()
-    by_staff = is_staff_actor(actor)
     appointment = _lock_with_slots(appointment)
+    actor = staff_acting_on(actor, appointment.slot.session.kecamatan_id)
+    by_staff = actor is not None
     if appointment.status == Appointment.Status.CANCELLED:
         return appointment
     _check_change_allowed(appointment, now=now, by_staff=by_staff)
@@ -279,14 +283,16 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move an active booking to another slot (same code and link); the old place is freed and a new
     one taken atomically, so the citizen holds exactly one active booking throughout. Raises what
-    booking and cancelling raise."""
+    booking and cancelling raise. Staff rules (`staff_acting_on`) only when both the booking and the
+    new slot are in the actor's kecamatan."""
     now = now or timezone.now()
-    by_staff = is_staff_actor(actor)
     appointment = _lock_with_slots(appointment, (slot.pk,))
+    new_slot = Slot.objects.select_related("session").get(pk=slot.pk)
+    actor = staff_acting_on(actor, appointment.slot.session.kecamatan_id, new_slot.session.kecamatan_id)
+    by_staff = actor is not None
     _check_change_allowed(appointment, now=now, by_staff=by_staff)
     if slot.pk == appointment.slot_id:
         return appointment
-    new_slot = Slot.objects.select_related("session").get(pk=slot.pk)
     _check_slot_bookable(slot=new_slot, service=appointment.service, now=now, by_staff=by_staff)
     booking_eligibility_check(
         citizen=appointment.citizen,

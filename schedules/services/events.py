@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.access import DESK_STAFF, has_role, in_scope
 from schedules.exceptions import IllegalTransitionError
 from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
 
@@ -66,10 +67,14 @@ def appointment_transition(
     )
 
 
-def is_staff_actor(actor) -> bool:
-    """Staff acting for a citizen (walk-ins, desk corrections) are not held to the public cut-offs."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    from core.access import user_roles
+def staff_acting_on(actor, *kecamatan_codes: str):
+    """`actor` when they act as staff on bookings of these kecamatan, else None.
 
-    return bool(user_roles(actor)) or bool(getattr(actor, "is_staff", False))
+    Desk staff (core.access.DESK_STAFF) whose scope holds every one of `kecamatan_codes` book walk-ins
+    and correct bookings without the public cut-offs (and unpublished sessions). Anyone else, including
+    `actor=None`, a viewer or staff of another kecamatan, is one more member of the public: the
+    public rules apply and the change is logged without a staff name.
+    """
+    if actor is None or not has_role(actor, DESK_STAFF):
+        return None
+    return actor if all(in_scope(actor, code) for code in kecamatan_codes) else None

@@ -9,6 +9,12 @@ counts from the day the citizen is actually there, and eligibility is re-checked
 service-request rules. If the citizen already has an open request for the service (e.g. from an
 earlier visit), that one is linked instead of a second being opened. Calling a number to a desk
 starts its request (submitted → in_progress).
+
+WHO: core.access.DESK_STAFF of the session's kecamatan; they serve whoever comes to their session,
+so the request rules are told where (`venue_kecamatan`) and accept a citizen of another kecamatan.
+`actor=None` is the system. Another role raises NotPermittedError (403); a session outside the
+actor's scope is not found (NotFoundError 404; for a booking code, Appointment.DoesNotExist as an
+unknown code). Nothing is written then.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.access import DESK_STAFF, in_scope, require_in_scope, require_role
 from registrations.exceptions import AlreadyOpenError
 from registrations.models import Citizen, ServiceRequest
 from registrations.services.service_requests import service_request_create, service_request_start
@@ -61,6 +68,7 @@ def _open_service_request(
             reason=reason,
             channel=CHANNEL_OF_KIND[session.kind],
             actor=actor,
+            venue_kecamatan=session.kecamatan_id,
             notes=notes,
             now=now,
         )
@@ -68,6 +76,11 @@ def _open_service_request(
         return ServiceRequest.objects.get(
             citizen=citizen, service=service, status__in=ServiceRequest.OPEN_STATUSES
         )
+
+
+def _check_desk(actor, session: OutreachSession) -> None:
+    require_role(actor, DESK_STAFF)
+    require_in_scope(actor, session.kecamatan_id)
 
 
 def _next_number(session: OutreachSession) -> int:
@@ -88,13 +101,21 @@ def appointment_check_in(
 ) -> QueueTicket:
     """Check a booked citizen in on the session day: a queue number of that session. Scanning the same
     code twice returns the same ticket. Raises Appointment.DoesNotExist (unknown code, or not of
-    `session` when given), WrongSessionDayError, SessionCancelledError, IllegalTransitionError."""
+    `session` when given, or outside the actor's kecamatan), NotPermittedError (WHO above),
+    WrongSessionDayError, SessionCancelledError, IllegalTransitionError."""
     now = now or timezone.now()
+    require_role(actor, DESK_STAFF)
     normalized = normalize_code(code)
-    found = Appointment.objects.filter(code=normalized or "").values_list("pk", "slot__session_id").first()
+    found = (
+        Appointment.objects.filter(code=normalized or "")
+        .values_list("pk", "slot__session_id", "slot__session__kecamatan_id")
+        .first()
+    )
     if found is None or (session is not None and found[1] != session.pk):
         raise Appointment.DoesNotExist
-    appointment_id, session_id = found
+    appointment_id, session_id, kecamatan_code = found
+    if actor is not None and not in_scope(actor, kecamatan_code):
+        raise Appointment.DoesNotExist
     # LOCK ORDER: the session row first (it also serialises the queue counter), then the booking.
     locked_session = OutreachSession.objects.select_for_update().get(pk=session_id)
     appointment = (
@@ -150,8 +171,9 @@ def walk_in_register(
 ) -> QueueTicket:
     """Give a citizen without a booking a queue number of today's session (identity checked by the
     caller, e.g. `citizen_verify`). Raises WrongSessionDayError, SessionCancelledError,
-    ServiceNotOfferedError, NotEligibleError."""
+    ServiceNotOfferedError, NotEligibleError, NotPermittedError, NotFoundError (WHO above)."""
     now = now or timezone.now()
+    _check_desk(actor, session)
     session = OutreachSession.objects.select_for_update().get(pk=session.pk)
     _check_session_day(session, now)
     if not session.offers(service):
@@ -186,8 +208,10 @@ def queue_call_next(
     *, session: OutreachSession, desk: int, actor, now: dt.datetime | None = None
 ) -> QueueTicket | None:
     """Call the lowest waiting number to `desk`; the desk's previous ticket is done. None when
-    nobody waits (the previous ticket is still marked done)."""
+    nobody waits (the previous ticket is still marked done). Raises NotPermittedError, NotFoundError
+    (WHO above)."""
     now = now or timezone.now()
+    _check_desk(actor, session)
     # The session row lock serialises desks calling at the same moment: each gets a different number.
     session = OutreachSession.objects.select_for_update().get(pk=session.pk)
     QueueTicket.objects.filter(session=session, desk=desk, status=QueueTicket.Status.CALLED).update(
@@ -206,7 +230,9 @@ def queue_call_next(
     ticket.save(update_fields=["status", "desk", "called_at"])
     request = ticket.service_request
     if request is not None and request.status == ServiceRequest.Status.SUBMITTED:
-        ticket.service_request = service_request_start(service_request=request, actor=actor, now=now)
+        ticket.service_request = service_request_start(
+            service_request=request, actor=actor, venue_kecamatan=session.kecamatan_id, now=now
+        )
     event_log(
         action=ScheduleEvent.Action.CALLED,
         session=session,

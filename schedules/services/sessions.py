@@ -2,6 +2,11 @@
 
 LOCK ORDER (every schedules service): session row, then slot rows in id order, then appointment rows
 in id order. Keeping one order means two services never wait on each other in a cycle.
+
+WHO: planning (create, change, cancel, remove a slot) is for core.access.SESSION_MANAGERS of the
+session's kecamatan; `actor=None` is the system (the demo seed, commands). Another role raises
+NotPermittedError (403); creating in a kecamatan outside the actor's scope raises NotPermittedError,
+changing a session outside it NotFoundError (404: scoped staff do not see it). Nothing is written then.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import SESSION_MANAGERS, require_in_scope, require_role
+from core.exceptions import NotPermittedError
 from core.outbox import outbox_enqueue
 from regions.models import Kecamatan
 from schedules.exceptions import InvalidSessionError
@@ -72,6 +79,17 @@ def _kecamatan_of(value: Kecamatan | str) -> Kecamatan:
         return Kecamatan.objects.get(code=value)
     except Kecamatan.DoesNotExist:
         raise InvalidSessionError(fields={"kecamatan": [_("Unknown kecamatan code.")]}) from None
+
+
+def _check_may_plan_in(actor, kecamatan: Kecamatan | str) -> None:
+    require_role(actor, SESSION_MANAGERS)
+    code = kecamatan.code if isinstance(kecamatan, Kecamatan) else kecamatan
+    require_in_scope(actor, str(code), error=NotPermittedError)
+
+
+def _check_may_change(actor, kecamatan_code: str) -> None:
+    require_role(actor, SESSION_MANAGERS)
+    require_in_scope(actor, kecamatan_code)
 
 
 def _clean_fields(
@@ -169,9 +187,11 @@ def session_create(
 ) -> OutreachSession:
     """Create a session and its slots (start to end in steps of `slot_minutes`, WIB).
 
-    `slot_capacity` defaults to desks × SCHEDULES_PLACES_PER_DESK. Raises InvalidSessionError.
+    `slot_capacity` defaults to desks × SCHEDULES_PLACES_PER_DESK. Raises NotPermittedError (see
+    WHO above), InvalidSessionError.
     """
     now = now or timezone.now()
+    _check_may_plan_in(actor, kecamatan)
     fields = _clean_fields(
         kind=kind,
         title=title,
@@ -235,9 +255,11 @@ def series_create(
 ) -> OutreachSeries:
     """Create a recurring series and one session (with slots) per matching date.
 
-    Raises InvalidSessionError for bad fields, an empty or over-long date range, or no matching date.
+    Raises NotPermittedError (see WHO above), InvalidSessionError for bad fields, an empty or
+    over-long date range, or no matching date.
     """
     now = now or timezone.now()
+    _check_may_plan_in(actor, kecamatan)
     fields = _clean_fields(
         kind=kind,
         title=title,
@@ -292,8 +314,10 @@ def session_update(
     *, session: OutreachSession, actor=None, now: dt.datetime | None = None, **changes
 ) -> OutreachSession:
     """Change what describes a session (title, venue, notes, published). Times and services stay as
-    booked: cancel and recreate a session to change them. Raises InvalidSessionError."""
+    booked: cancel and recreate a session to change them. Raises NotPermittedError, NotFoundError
+    (WHO above), InvalidSessionError."""
     now = now or timezone.now()
+    _check_may_change(actor, session.kecamatan_id)
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise InvalidSessionError(
@@ -354,8 +378,10 @@ def session_cancel(
     *, session: OutreachSession, reason: str = "", actor=None, now: dt.datetime | None = None
 ) -> SessionCancelResult:
     """Cancel a session: its active bookings are cancelled and every citizen is notified with a
-    rebook link (e-mail and/or SMS; the registry's contact if the booking gave none). Idempotent."""
+    rebook link (e-mail and/or SMS; the registry's contact if the booking gave none). Idempotent.
+    Raises NotPermittedError, NotFoundError (WHO above)."""
     now = now or timezone.now()
+    _check_may_change(actor, session.kecamatan_id)
     # The session row lock makes a concurrent booking (which reads the session) wait or see it cancelled.
     session = OutreachSession.objects.select_for_update().get(pk=session.pk)
     if session.is_cancelled:
@@ -386,8 +412,12 @@ def session_cancel(
 @transaction.atomic
 def slot_remove(*, slot: Slot, reason: str = "", actor=None, now: dt.datetime | None = None) -> int:
     """Take a slot out of booking; its active bookings are cancelled and the citizens notified with a
-    rebook link. Returns how many bookings were cancelled. Idempotent."""
+    rebook link. Returns how many bookings were cancelled. Idempotent. Raises NotPermittedError,
+    NotFoundError (WHO above)."""
     now = now or timezone.now()
+    _check_may_change(
+        actor, OutreachSession.objects.values_list("kecamatan_id", flat=True).get(pk=slot.session_id)
+    )
     slot = Slot.objects.select_for_update().get(pk=slot.pk)
     if slot.removed_at is not None:
         return 0

@@ -28,7 +28,7 @@ from schedules.services import (
     slot_remove,
 )
 from schedules.services.eligibility import CITIZEN_MESSAGES
-from tests.factories import CitizenFactory, OutreachSessionFactory, UserFactory, citizen_aged
+from tests.factories import CitizenFactory, OutreachSessionFactory, citizen_aged, staff_user
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2024, 2, 1, 10, 0, tzinfo=WIB)
@@ -217,7 +217,7 @@ def test_past_slots_cut_off_and_the_booking_window(session, settings):
 
 def test_staff_booking_a_walk_in_is_not_held_to_the_public_cut_off(session):
     slot = first_slot(session)
-    staff = UserFactory()
+    staff = staff_user("field", kecamatan=(session.kecamatan_id,))  # desk staff of the session's kecamatan
     citizen = citizen_aged(20, on=SESSION_DAY)
     result = book(citizen, slot, actor=staff, now=dt.datetime(2024, 2, 4, 6, 5, tzinfo=WIB))
     assert result.created and result.appointment.booked_by == staff
@@ -272,7 +272,8 @@ def test_citizens_cannot_cancel_or_move_after_the_change_cut_off_but_staff_can(s
         appointment_cancel(appointment=appointment, now=late)
     with pytest.raises(ChangeClosedError):
         appointment_reschedule(appointment=appointment, slot=slots[2], now=late)
-    cancelled = appointment_cancel(appointment=appointment, actor=UserFactory(), now=late)
+    desk = staff_user("operator", kecamatan=(session.kecamatan_id,))
+    cancelled = appointment_cancel(appointment=appointment, actor=desk, now=late)
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "staff"
 
 
