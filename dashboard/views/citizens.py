@@ -17,8 +17,8 @@ from dashboard.pagination import paginate_keyset
 from regions.models import Kecamatan
 from registrations.api.permissions import SERVICE_ROLES
 from registrations.eligibility import is_pemula, may_print, may_record, person_of
+from registrations.filters import CitizenFilter
 from registrations.selectors import (
-    CitizenFilter,
     can_see_full_personal_data,
     citizen_get,
     citizens_visible_to,

@@ -10,9 +10,10 @@ from core.api.pagination import CursorPagination
 from core.audit import audit_list_reveal, audit_record
 from core.models import AuditEvent
 from registrations.api.permissions import SERVICE_ROLES, role_permission
+from registrations.filters import CitizenFilter
 from registrations.models import Citizen
 from registrations.nik import mask_nik
-from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
+from registrations.selectors import can_see_full_personal_data, citizens_visible_to
 
 
 class CitizenCursorPagination(CursorPagination):

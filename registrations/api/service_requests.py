@@ -6,7 +6,6 @@ requests of citizens in their kecamatan (others are 404); viewers have no access
 
 from __future__ import annotations
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,8 +14,8 @@ from rest_framework.response import Response
 
 from blanks.selectors import locations_visible_to
 from core.api.errors import error_responses
-from core.filters import local_day_bounds
 from registrations.api.permissions import SERVICE_ROLES, role_permission
+from registrations.filters import ServiceRequestFilter
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to
 from registrations.services.service_requests import (
@@ -129,39 +128,6 @@ class ServiceRequestLocationSerializer(serializers.Serializer):
 
 class ServiceRequestReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("Why (shown in the event log)."))
-
-
-# --- Filters ---------------------------------------------------------------------------------
-
-
-class ServiceRequestFilter(django_filters.FilterSet):
-    service = django_filters.ChoiceFilter(choices=ServiceRequest.Service.choices)
-    status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
-    channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
-    kecamatan = django_filters.CharFilter(
-        field_name="citizen__desa__kecamatan", help_text=_("Kecamatan code, e.g. 33.19.01.")
-    )
-    location = django_filters.CharFilter(field_name="location__code", help_text=_("Stock location code."))
-    date = django_filters.DateFilter(method="filter_date", help_text=_("Submitted on this day (WIB)."))
-    date_from = django_filters.DateFilter(
-        method="filter_date_from", help_text=_("Submitted on or after (WIB).")
-    )
-    date_to = django_filters.DateFilter(method="filter_date_to", help_text=_("Submitted on or before (WIB)."))
-
-    class Meta:
-        model = ServiceRequest
-        fields = ["service", "status", "channel", "kecamatan", "location", "date", "date_from", "date_to"]
-
-    def filter_date(self, queryset, name, value):
-        return self.filter_date_to(self.filter_date_from(queryset, name, value), name, value)
-
-    def filter_date_from(self, queryset, name, value):
-        start = local_day_bounds(value)[0]
-        return queryset if start is None else queryset.filter(submitted_at__gte=start)
-
-    def filter_date_to(self, queryset, name, value):
-        end = local_day_bounds(value)[1]
-        return queryset if end is None else queryset.filter(submitted_at__lt=end)
 
 
 # --- Examples (the schema's) ----------------------------------------------------------------

@@ -20,8 +20,8 @@ from core.throttling import AnonThrottle, UserThrottle
 from schedules import selectors, services
 from schedules.api import examples as ex
 from schedules.api import serializers as s
-from schedules.api.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.exceptions import NothingToCallError
+from schedules.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.models import OutreachSeries, OutreachSession, Slot
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
 
