@@ -278,7 +278,8 @@ def export(user, area: str):
 
 
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    # utf-8-sig: the export starts with a byte-order mark (spreadsheets then read UTF-8 names right).
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_first(residents):
@@ -300,6 +301,19 @@ def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_firs
     assert (citra["pemula"], rows[1]["pemula"]) == ("ya", "tidak")
     event = AuditEvent.objects.get(kind="export")
     assert (event.actor, event.target) == (operator, "area 33.19.01")
+
+
+def test_the_export_keeps_formula_like_names_as_text(regions):
+    hostile = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3"]
+    for name in hostile:
+        CitizenFactory(birth_date=D(1991, 1, 1), full_name=name, address="=1+1")
+
+    response = export(user_with_role("admin"), "33.19.01")
+
+    assert response.status_code == 200
+    rows = rows_of(response)
+    assert sorted(r["full_name"] for r in rows) == sorted("'" + name for name in hostile)
+    assert {r["address"] for r in rows} == {"'=1+1"}
 
 
 def test_full_niks_need_the_permission(residents):
