@@ -10,6 +10,7 @@ from core.api.pagination import CursorPagination
 from core.audit import audit_list_reveal, audit_record
 from core.models import AuditEvent
 from registrations.api.permissions import SERVICE_ROLES, role_permission
+from registrations.api.serializers import CitizenRefSerializer
 from registrations.filters import CitizenFilter
 from registrations.models import Citizen
 from registrations.nik import mask_nik
@@ -53,8 +54,9 @@ class CitizenSerializer(serializers.ModelSerializer):
 
     def to_representation(self, citizen: Citizen) -> dict:
         data = super().to_representation(citizen)
+        # id, nik and full_name exactly as every other answer names a resident.
+        data.update(CitizenRefSerializer(citizen, context=self.context).data)
         if not self.context.get("full_data"):
-            data["nik"] = mask_nik(citizen.nik)
             data["kk"] = mask_nik(citizen.kk)
             data["phone"] = _mask_tail(citizen.phone)
             data["email"] = "•••@•••" if citizen.email else ""

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from blanks.selectors import locations_visible_to
 from core.api.errors import error_responses
 from registrations.api.permissions import SERVICE_ROLES, role_permission
+from registrations.api.serializers import CitizenRefSerializer
 from registrations.filters import ServiceRequestFilter
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to
@@ -41,18 +42,8 @@ class ServiceRequestEventSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "from_status", "to_status", "actor", "reason", "detail"]
 
 
-class ServiceRequestCitizenSerializer(serializers.Serializer):
-    """The citizen as staff lists show them: NIK masked."""
-
-    id = serializers.IntegerField()
-    masked_nik = serializers.CharField()
-    full_name = serializers.CharField()
-    desa = serializers.CharField(source="desa.code")
-    kecamatan = serializers.CharField(source="desa.kecamatan_id")
-
-
 class ServiceRequestSerializer(serializers.ModelSerializer):
-    citizen = ServiceRequestCitizenSerializer(read_only=True)
+    citizen = CitizenRefSerializer(read_only=True)
     location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     served_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -132,13 +123,7 @@ class ServiceRequestReasonSerializer(serializers.Serializer):
 
 # --- Examples (the schema's) ----------------------------------------------------------------
 
-_SR_CITIZEN = {
-    "id": 4211,
-    "masked_nik": "3319********0003",
-    "full_name": "Siti Aminah",
-    "desa": "33.19.01.2001",
-    "kecamatan": "33.19.01",
-}
+_SR_CITIZEN = {"id": 4211, "nik": "3319********0003", "full_name": "Siti Aminah"}
 _SUBMITTED_EVENT = {
     "id": 901,
     "at": "2024-02-03T08:05:12+07:00",
