@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboard.exports import CHUNK_SIZE
+from core.exports import CHUNK_SIZE
 from registrations.eligibility import age_on
 from registrations.nik import mask_nik
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.access import scope_queryset
-from regions.models import Desa, Kecamatan
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
 from registrations.models import Citizen, ServiceRequest, ServiceRequestEvent
 
@@ -80,48 +77,6 @@ def search_q(term: str) -> Q:
     if not is_name_search(term):
         return Q(nik=term) if len(term) == 16 else Q(nik__startswith=term)
     return Q(full_name__icontains=term)
-
-
-class CitizenFilter(django_filters.FilterSet):
-    """The citizen filters of the dashboard and the API (one definition for both)."""
-
-    q = django_filters.CharFilter(
-        method="filter_q", label=_("NIK or name"), max_length=100, validators=[search_term_validator]
-    )
-    kecamatan = django_filters.ModelChoiceFilter(
-        field_name="desa__kecamatan",
-        queryset=Kecamatan.objects.all(),
-        to_field_name="code",
-        label=_("kecamatan"),
-    )
-    desa = django_filters.ModelChoiceFilter(
-        queryset=Desa.objects.all(), to_field_name="code", label=_("desa")
-    )
-    recorded = django_filters.BooleanFilter(field_name="recorded_at", lookup_expr="isnull", exclude=True,
-                                            label=_("recorded"))  # fmt: skip
-    eligible = django_filters.BooleanFilter(method="filter_eligible", label=_("wajib KTP"))
-    pemula = django_filters.BooleanFilter(method="filter_pemula", label=_("first-time voter"))
-    school = django_filters.CharFilter(
-        field_name="school", lookup_expr="iexact", label=_("school"), max_length=150
-    )
-
-    class Meta:
-        model = Citizen
-        fields = ["q", "kecamatan", "desa", "recorded", "eligible", "pemula", "school"]
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(search_q(value)) if value else queryset
-
-    def filter_eligible(self, queryset, name, value):
-        if value is None:
-            return queryset
-        condition = wajib_q(timezone.localdate())
-        return queryset.filter(condition) if value else queryset.exclude(condition)
-
-    def filter_pemula(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(pemula_q()) if value else queryset.exclude(pemula_q())
 
 
 # --- Service requests ------------------------------------------------------------------------

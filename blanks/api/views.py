@@ -8,13 +8,13 @@ movement and posts nothing.
 
 from __future__ import annotations
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from blanks.filters import StockMovementFilter
 from blanks.models import StockLocation, StockMovement
 from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import (
@@ -29,7 +29,6 @@ from blanks.services import (
 from core.access import ALL_STAFF, DESK_STAFF, MANAGERS
 from core.api.errors import error_responses
 from core.api.permissions import role_permission
-from core.filters import local_day_bounds
 from regions.models import Kecamatan
 
 MSG_TO_LOCATION_REQUIRED = _("A transfer needs the receiving location.")
@@ -295,23 +294,6 @@ class StockMovementCreateSerializer(serializers.Serializer):
         else:
             attrs["to_location"] = None
         return attrs
-
-
-class StockMovementFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=StockMovement.Kind.choices)
-    location = django_filters.CharFilter(field_name="location__code", help_text=_("Location code."))
-    reference = django_filters.CharFilter()
-    date = django_filters.DateFilter(method="filter_date", help_text=_("Recorded on this day (WIB)."))
-
-    class Meta:
-        model = StockMovement
-        fields = ["kind", "location", "reference", "date"]
-
-    def filter_date(self, queryset, name, value):
-        start, end = local_day_bounds(value)
-        if start is not None:
-            queryset = queryset.filter(created_at__gte=start)
-        return queryset if end is None else queryset.filter(created_at__lt=end)
 
 
 _MOVEMENT = {

@@ -9,15 +9,16 @@ from django.utils import timezone
 
 from core.access import DESK_STAFF, kecamatan_scope
 from core.audit import audit_list_reveal, audit_record
+from core.exports import export_response
 from core.models import AuditEvent
 from dashboard.access import roles_required, staff_required
 from dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
-from dashboard.exports import export_allowed, export_audit, export_check, export_format, export_response
+from dashboard.exports import export_allowed, export_audit, export_check, export_format
 from dashboard.pagination import paginate_keyset
 from regions.models import Kecamatan
 from registrations.eligibility import is_pemula, may_print, may_record, person_of
+from registrations.filters import CitizenFilter
 from registrations.selectors import (
-    CitizenFilter,
     can_see_full_personal_data,
     citizen_get,
     citizens_visible_to,

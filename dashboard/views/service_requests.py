@@ -31,7 +31,7 @@ from dashboard.forms import (
 from dashboard.navigation import query_without_page, redirect_back
 from dashboard.pagination import paginate_without_count
 from regions.models import Kecamatan
-from registrations.api.service_requests import ServiceRequestFilter
+from registrations.filters import ServiceRequestFilter
 from registrations.models import Citizen, ServiceRequest
 from registrations.selectors import (
     can_see_full_personal_data,

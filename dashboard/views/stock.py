@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blanks.api.views import StockMovementFilter
+from blanks.filters import StockMovementFilter
 from blanks.models import StockAlert, StockLocation, StockMovement
 from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import blank_adjust, blank_receive, blank_spoil, blank_transfer

@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.access import kecamatan_scope
+from core.exports import export_response
 from dashboard.access import staff_required
-from dashboard.exports import export_allowed, export_audit, export_check, export_format, export_response
+from dashboard.exports import export_allowed, export_audit, export_check, export_format
 from dashboard.forms import TargetsFilterForm
 from dashboard.targets import TARGET_EXPORT_LABELS, targets_for_planning
 from regions.models import Kecamatan

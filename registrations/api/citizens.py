@@ -11,9 +11,11 @@ from core.api.pagination import CursorPagination
 from core.api.permissions import roles_permission
 from core.audit import audit_list_reveal, audit_record
 from core.models import AuditEvent
+from registrations.api.serializers import CitizenRefSerializer
+from registrations.filters import CitizenFilter
 from registrations.models import Citizen
 from registrations.nik import mask_nik
-from registrations.selectors import CitizenFilter, can_see_full_personal_data, citizens_visible_to
+from registrations.selectors import can_see_full_personal_data, citizens_visible_to
 
 
 class CitizenCursorPagination(CursorPagination):
@@ -53,8 +55,9 @@ class CitizenSerializer(serializers.ModelSerializer):
 
     def to_representation(self, citizen: Citizen) -> dict:
         data = super().to_representation(citizen)
+        # id, nik and full_name exactly as every other answer names a resident.
+        data.update(CitizenRefSerializer(citizen, context=self.context).data)
         if not self.context.get("full_data"):
-            data["nik"] = mask_nik(citizen.nik)
             data["kk"] = mask_nik(citizen.kk)
             data["phone"] = _mask_tail(citizen.phone)
             data["email"] = "•••@•••" if citizen.email else ""

@@ -3,9 +3,6 @@ jemput-bola targets and the field export of unrecorded residents (CSV, streamed)
 
 from __future__ import annotations
 
-import csv
-
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -16,6 +13,7 @@ from rest_framework.views import APIView
 from core.api.errors import error_responses
 from core.api.permissions import IsStaff
 from core.audit import audit_record
+from core.exports import export_response
 from core.models import AuditEvent
 from registrations.coverage import coverage_refresh_request
 from registrations.coverage_selectors import (
@@ -407,13 +405,6 @@ class CoverageTargetsView(APIView):
         return Response(TargetsSerializer(targets).data)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 class CoverageExportView(APIView):
     permission_classes = [IsStaff, MayExportCitizens]
 
@@ -424,8 +415,10 @@ class CoverageExportView(APIView):
     @extend_schema(
         summary="CSV of the unrecorded eligible residents of an area (field teams)",
         description=(
-            "Streamed CSV, first-time voters first. NIKs are masked unless the user has the "
-            "`registrations.view_full_nik` permission. Scoped staff get 404 outside their kecamatan."
+            "Streamed CSV (UTF-8 with a byte-order mark, as the dashboard's exports), first-time voters "
+            "first. NIKs are masked unless the user has the `registrations.view_full_nik` permission. "
+            "Text a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a "
+            "carriage return) is prefixed with `'`. Scoped staff get 404 outside their kecamatan."
         ),
         parameters=[ExportQuerySerializer],
         responses={
@@ -446,15 +439,5 @@ class CoverageExportView(APIView):
             request=request,
             status_code=200,
         )
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow(row) for row in _with_header(rows))
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"belum-rekam-{query['area']}-{timezone.localdate():%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-def _with_header(rows):
-    yield EXPORT_COLUMNS
-    yield from rows
+        filename = f"belum-rekam-{query['area']}-{timezone.localdate():%Y%m%d}"
+        return export_response(rows, EXPORT_COLUMNS, filename, "csv")

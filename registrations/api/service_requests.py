@@ -6,7 +6,6 @@ requests of citizens in their kecamatan (others are 404); viewers have no access
 
 from __future__ import annotations
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +16,8 @@ from blanks.selectors import locations_visible_to
 from core.access import DESK_STAFF
 from core.api.errors import error_responses
 from core.api.permissions import roles_permission
-from core.filters import local_day_bounds
+from registrations.api.serializers import CitizenRefSerializer
+from registrations.filters import ServiceRequestFilter
 from registrations.models import ServiceRequest, ServiceRequestEvent
 from registrations.selectors import citizen_by_nik_visible_to, service_requests_visible_to
 from registrations.services.service_requests import (
@@ -43,18 +43,8 @@ class ServiceRequestEventSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "from_status", "to_status", "actor", "reason", "detail"]
 
 
-class ServiceRequestCitizenSerializer(serializers.Serializer):
-    """The citizen as staff lists show them: NIK masked."""
-
-    id = serializers.IntegerField()
-    masked_nik = serializers.CharField()
-    full_name = serializers.CharField()
-    desa = serializers.CharField(source="desa.code")
-    kecamatan = serializers.CharField(source="desa.kecamatan_id")
-
-
 class ServiceRequestSerializer(serializers.ModelSerializer):
-    citizen = ServiceRequestCitizenSerializer(read_only=True)
+    citizen = CitizenRefSerializer(read_only=True)
     location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     served_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -132,48 +122,9 @@ class ServiceRequestReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("Why (shown in the event log)."))
 
 
-# --- Filters ---------------------------------------------------------------------------------
-
-
-class ServiceRequestFilter(django_filters.FilterSet):
-    service = django_filters.ChoiceFilter(choices=ServiceRequest.Service.choices)
-    status = django_filters.ChoiceFilter(choices=ServiceRequest.Status.choices)
-    channel = django_filters.ChoiceFilter(choices=ServiceRequest.Channel.choices)
-    kecamatan = django_filters.CharFilter(
-        field_name="citizen__desa__kecamatan", help_text=_("Kecamatan code, e.g. 33.19.01.")
-    )
-    location = django_filters.CharFilter(field_name="location__code", help_text=_("Stock location code."))
-    date = django_filters.DateFilter(method="filter_date", help_text=_("Submitted on this day (WIB)."))
-    date_from = django_filters.DateFilter(
-        method="filter_date_from", help_text=_("Submitted on or after (WIB).")
-    )
-    date_to = django_filters.DateFilter(method="filter_date_to", help_text=_("Submitted on or before (WIB)."))
-
-    class Meta:
-        model = ServiceRequest
-        fields = ["service", "status", "channel", "kecamatan", "location", "date", "date_from", "date_to"]
-
-    def filter_date(self, queryset, name, value):
-        return self.filter_date_to(self.filter_date_from(queryset, name, value), name, value)
-
-    def filter_date_from(self, queryset, name, value):
-        start = local_day_bounds(value)[0]
-        return queryset if start is None else queryset.filter(submitted_at__gte=start)
-
-    def filter_date_to(self, queryset, name, value):
-        end = local_day_bounds(value)[1]
-        return queryset if end is None else queryset.filter(submitted_at__lt=end)
-
-
 # --- Examples (the schema's) ----------------------------------------------------------------
 
-_SR_CITIZEN = {
-    "id": 4211,
-    "masked_nik": "3319********0003",
-    "full_name": "Siti Aminah",
-    "desa": "33.19.01.2001",
-    "kecamatan": "33.19.01",
-}
+_SR_CITIZEN = {"id": 4211, "nik": "3319********0003", "full_name": "Siti Aminah"}
 _SUBMITTED_EVENT = {
     "id": 901,
     "at": "2024-02-03T08:05:12+07:00",

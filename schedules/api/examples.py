@@ -55,7 +55,7 @@ _APPOINTMENT = {
     "reason": "new",
     "slot": _SLOT_REF,
     "session": _SESSION_REF,
-    "citizen": "3319********0003",
+    "citizen": {"id": None, "nik": "3319********0003", "full_name": None},
     "created_at": "2024-02-01T19:42:10+07:00",
     "cancelled_at": None,
     "cancel_reason": "",
@@ -209,9 +209,12 @@ BOOKED = OpenApiExample(
     },
     response_only=True,
 )
-APPOINTMENT = OpenApiExample("A booking", value=_APPOINTMENT, response_only=True)
+# Read with the manage token (the public): the citizen without id and name.
+APPOINTMENT = OpenApiExample("A booking (read with its manage token)", value=_APPOINTMENT, response_only=True)
 STAFF_APPOINTMENT = OpenApiExample(
-    "A booking (staff view)", value={**_APPOINTMENT, "citizen_name": "Siti Aminah"}, response_only=True
+    "A booking (staff of its kecamatan)",
+    value={**_APPOINTMENT, "citizen": {"id": 4211, "nik": "3319********0003", "full_name": "Siti Aminah"}},
+    response_only=True,
 )
 MANAGE_TOKEN = OpenApiExample(
     "With the manage token", value={"token": "p3Jx9sQ0rT2vW8yZ1aB4cD7eF0gH3iK6"}, request_only=True

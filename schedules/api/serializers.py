@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import WallClockTimeField
+from registrations.api.serializers import CitizenRefSerializer
 from registrations.nik import validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
 from schedules.forms import MESSAGES as FORM_MESSAGES
@@ -283,7 +284,9 @@ class SessionRefSerializer(serializers.Serializer):
 class AppointmentSerializer(serializers.ModelSerializer):
     slot = SlotRefSerializer()
     session = SessionRefSerializer(source="slot.session")
-    citizen = serializers.CharField(source="citizen.masked_nik", help_text="Masked NIK.")
+    citizen = CitizenRefSerializer(
+        help_text="The resident; `id` and `full_name` are null when read with the manage token."
+    )
     queue_number = serializers.SerializerMethodField()
 
     class Meta:
@@ -315,13 +318,6 @@ class AppointmentCreatedSerializer(serializers.Serializer):
     slot = SlotRefSerializer()
     session = SessionRefSerializer()
     service = serializers.CharField()
-
-
-class StaffAppointmentSerializer(AppointmentSerializer):
-    citizen_name = serializers.CharField(source="citizen.full_name")
-
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "citizen_name"]
 
 
 class ManageTokenSerializer(serializers.Serializer):

@@ -20,9 +20,9 @@ from core.throttling import AnonThrottle, UserThrottle
 from schedules import selectors, services
 from schedules.api import examples as ex
 from schedules.api import serializers as s
-from schedules.api.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.exceptions import NothingToCallError
-from schedules.models import OutreachSeries, OutreachSession, Slot
+from schedules.filters import AppointmentFilter, SeriesFilter, SessionFilter
+from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
 
 TOKEN_PARAM = OpenApiParameter("token", str, description="The manage token given at booking (citizens).")
@@ -277,29 +277,35 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.appointments_for_staff(self.request.user)
 
-    def _resolve(self, code: str):
-        """The booking by staff scope, else by the manage token; 404 either way when not found."""
+    def _resolve(self, code: str) -> tuple[Appointment, bool]:
+        """The booking by staff scope, else by the manage token; 404 either way when not found.
+        The flag says it was found by the token: the answer is then the public one (the citizen
+        without id and name)."""
         if has_role(self.request.user, DESK_STAFF):
             appointment = selectors.appointment_for_staff(self.request.user, code)
             if appointment is not None:
-                return appointment
+                return appointment, False
         token = self.request.data.get("token") if hasattr(self.request.data, "get") else None
         if not isinstance(token, str):
             token = None  # a number or an object in the body is no token (and no crash either)
         appointment = selectors.appointment_by_token(code, token or self.request.query_params.get("token"))
         if appointment is None:
             raise Http404
-        return appointment
+        return appointment, True
+
+    @staticmethod
+    def _answer(appointment: Appointment, *, public: bool) -> Response:
+        return Response(s.AppointmentSerializer(appointment, context={"public": public}).data)
 
     @extend_schema(
         summary="Bookings of your kecamatan (staff)",
-        responses={200: s.StaffAppointmentSerializer(many=True)},
+        responses={200: s.AppointmentSerializer(many=True)},
         examples=[ex.STAFF_APPOINTMENT],
     )
     def list(self, request):
         """The bookings of your kecamatan, by slot start."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.StaffAppointmentSerializer(page, many=True).data)
+        return self.get_paginated_response(s.AppointmentSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Book a place (public; staff book walk-ins)",
@@ -339,11 +345,12 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         summary="A booking, by its code and manage token (or staff scope)",
         parameters=[TOKEN_PARAM],
         responses={200: s.AppointmentSerializer, **error_responses(404, 429)},
-        examples=[ex.APPOINTMENT],
+        examples=[ex.APPOINTMENT, ex.STAFF_APPOINTMENT],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def retrieve(self, request, code=None):
-        return Response(s.AppointmentSerializer(self._resolve(code)).data)
+        appointment, public = self._resolve(code)
+        return self._answer(appointment, public=public)
 
     @extend_schema(
         parameters=[TOKEN_PARAM],
@@ -356,9 +363,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, code=None):
         """Cancel the booking (token required for citizens); the place is freed."""
-        appointment = self._resolve(code)
+        appointment, public = self._resolve(code)
         appointment = services.appointment_cancel(appointment=appointment, actor=request.user)
-        return Response(s.AppointmentSerializer(appointment).data)
+        return self._answer(appointment, public=public)
 
     @extend_schema(
         parameters=[TOKEN_PARAM],
@@ -371,14 +378,14 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def reschedule(self, request, code=None):
         """Move the booking to another slot `{slot}` (token required for citizens); same code and link."""
-        appointment = self._resolve(code)
+        appointment, public = self._resolve(code)
         data = s.RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         slot = Slot.objects.filter(pk=data.validated_data["slot"]).first()
         if slot is None:
             raise s.serializers.ValidationError({"slot": [s.FORM_MESSAGES["slot_unknown"]]})
         appointment = services.appointment_reschedule(appointment=appointment, slot=slot, actor=request.user)
-        return Response(s.AppointmentSerializer(appointment).data)
+        return self._answer(appointment, public=public)
 
     @extend_schema(
         summary="Check a booking in: a queue number (desk staff)",

@@ -98,6 +98,24 @@ def test_the_error_shape_is_one_documented_component(schema):
     assert set(error["required"]) == {"code", "detail", "fields"}
 
 
+def _ref_of(prop: dict) -> str | None:
+    if "$ref" in prop:
+        return prop["$ref"]
+    refs = [item["$ref"] for item in prop.get("allOf", []) if "$ref" in item]
+    return refs[0] if len(refs) == 1 else None
+
+
+def test_a_resident_is_one_documented_component_wherever_an_answer_names_one(schema):
+    components = schema["components"]["schemas"]
+    refs = {
+        name: _ref_of(components[name]["properties"]["citizen"]) for name in ("Appointment", "ServiceRequest")
+    }
+    assert set(refs.values()) == {"#/components/schemas/CitizenRef"}, refs
+    resident = components["CitizenRef"]
+    assert list(resident["properties"]) == ["id", "nik", "full_name"]
+    assert {"id", "nik", "full_name"} <= set(components["Citizen"]["properties"])
+
+
 def test_session_times_of_day_are_documented_as_wib_wall_clock_times(schema):
     for component in ("Session", "Series", "SessionCreateRequest", "SeriesCreateRequest"):
         for field in ("start_time", "end_time"):

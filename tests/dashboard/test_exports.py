@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
 
+from core.exports import export_response, neutralize
 from core.models import AuditEvent
-from dashboard.exports import export_response, neutralize
 from registrations.nik import mask_nik
 from tests.factories import CitizenFactory, desa
 

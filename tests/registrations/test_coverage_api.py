@@ -54,6 +54,9 @@ def computed(regions):
 def test_public_coverage_gives_the_kabupaten_its_kecamatan_and_cohorts(
     computed, django_assert_max_num_queries
 ):
+    # Expired throttle counters committed by earlier live-server tests would be deleted on read
+    # and counted here (2 more queries when the suite runs slowly): start from an empty cache.
+    cache.clear()
     # 12 keep the throttle counters in the database cache; the figures take 4 whatever the areas.
     # The cache table starts empty: rows left by earlier committed tests would make the cache cull
     # (2 more queries once it holds over 300 rows), which says nothing about this endpoint.
@@ -282,7 +285,8 @@ def export(user, area: str):
 
 
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    # utf-8-sig: the export starts with a byte-order mark (spreadsheets then read UTF-8 names right).
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_first(residents):
@@ -304,6 +308,19 @@ def test_the_export_streams_unrecorded_eligible_residents_first_time_voters_firs
     assert (citra["pemula"], rows[1]["pemula"]) == ("ya", "tidak")
     event = AuditEvent.objects.get(kind="export")
     assert (event.actor, event.target) == (operator, "area 33.19.01")
+
+
+def test_the_export_keeps_formula_like_names_as_text(regions):
+    hostile = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3"]
+    for name in hostile:
+        CitizenFactory(birth_date=D(1991, 1, 1), full_name=name, address="=1+1")
+
+    response = export(user_with_role("admin"), "33.19.01")
+
+    assert response.status_code == 200
+    rows = rows_of(response)
+    assert sorted(r["full_name"] for r in rows) == sorted("'" + name for name in hostile)
+    assert {r["address"] for r in rows} == {"'=1+1"}
 
 
 def test_full_niks_need_the_permission(residents):

@@ -99,7 +99,8 @@ def test_booking_through_the_api(api, session, day):
     assert appointment.manage_token_hash != body["manage_token"]
     got = api.get(f"/api/v1/appointments/{body['code']}/?token={body['manage_token']}")
     assert got.status_code == 200 and got.json()["status"] == "active"
-    assert got.json()["citizen"] == citizen.masked_nik
+    # Read with the token (the public): the masked NIK only, no id and no name.
+    assert got.json()["citizen"] == {"id": None, "nik": citizen.masked_nik, "full_name": None}
     assert api.get(f"/api/v1/appointments/{body['code']}/?token=wrong").status_code == 404
     assert api.get(f"/api/v1/appointments/{body['code']}/").json()["code"] == "not_found"
 
@@ -197,16 +198,17 @@ def test_anonymous_booking_is_rate_limited_per_address_and_staff_per_user(api, s
 
 def test_staff_list_appointments_of_their_kecamatan_with_filters(api, session, regions, day):
     other = OutreachSessionFactory(date=day, kecamatan="33.19.05")
-    mine = api.post(
-        "/api/v1/appointments/", booking(citizen_aged(20, on=day), slot_of(session)), format="json"
-    ).json()
+    citizen = citizen_aged(20, on=day)
+    mine = api.post("/api/v1/appointments/", booking(citizen, slot_of(session)), format="json").json()
     api.post("/api/v1/appointments/", booking(citizen_aged(21, on=day), slot_of(other)), format="json")
     assert api.get("/api/v1/appointments/").status_code in (401, 403)
     operator = staff_user("operator", kecamatan=("33.19.01",))
     api.force_authenticate(operator)
     listed = api.get("/api/v1/appointments/").json()
     assert [item["code"] for item in listed["results"]] == [mine["code"]]
-    assert listed["results"][0]["citizen_name"]
+    assert listed["results"][0]["citizen"] == {
+        "id": citizen.pk, "nik": citizen.masked_nik, "full_name": citizen.full_name
+    }  # fmt: skip
     assert api.get(f"/api/v1/appointments/?session={other.pk}").json()["count"] == 0
     assert api.get("/api/v1/appointments/?status=cancelled").json()["count"] == 0
     assert api.get(f"/api/v1/appointments/?date={day.isoformat()}&service=recording").json()["count"] == 1

@@ -1,5 +1,5 @@
-"""Query filters of the schedules API (django-filter). Sessions reuse the selector's filters, so
-the public list, the staff list and the pages filter alike."""
+"""FilterSets of the schedules app (django-filter), shared by the API and the dashboard. Sessions
+reuse the selector's filters, so the public list, the staff list and the pages filter alike."""
 
 from __future__ import annotations
 
