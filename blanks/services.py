@@ -28,6 +28,7 @@ from blanks.exceptions import (
     StockPermissionError,
 )
 from blanks.models import StockAlert, StockBalance, StockLocation, StockMovement
+from blanks.selectors import stock_forecasts
 from core.access import ADMIN, SUPERVISOR, user_roles
 from core.outbox import outbox_enqueue
 
@@ -428,8 +429,6 @@ def stock_alerts_check(*, now: dt.datetime | None = None) -> AlertCheckResult:
     """Raise an alert for every active location whose stock is low (balance below its threshold,
     or fewer days of cover than its minimum), e-mail the supervisors once per alert, and resolve
     the open alerts of locations that recovered. Running it twice changes nothing more."""
-    from blanks.selectors import stock_forecasts
-
     now = now or timezone.now()
     raised = resolved = 0
     open_alerts = {alert.location_id: alert for alert in StockAlert.objects.filter(resolved_at__isnull=True)}

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from dashboard.views import audit, checkin, citizens, overview, service_requests, sessions, staff, stock, targets
+from dashboard.views import (
+    audit,
+    checkin,
+    citizens,
+    overview,
+    service_requests,
+    sessions,
+    staff,
+    stock,
+    targets,
+)
 
 app_name = "dashboard"
 

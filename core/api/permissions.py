@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
+from core.access import VIEWER, user_roles
+
 
 class IsStaff(permissions.BasePermission):
     """The default for every API view: a signed-in staff account (anonymous → 401, others → 403).
@@ -20,8 +22,6 @@ class ReadOnlyForViewers(permissions.BasePermission):
     """Viewers read aggregates only: no writes anywhere."""
 
     def has_permission(self, request, view) -> bool:
-        from core.access import VIEWER, user_roles
-
         if request.method in permissions.SAFE_METHODS:
             return True
         roles = user_roles(request.user)

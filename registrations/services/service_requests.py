@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from blanks.services import blank_issue_for_printing
 from core.outbox import outbox_enqueue
 from registrations import eligibility
 from registrations.exceptions import (
@@ -243,8 +244,6 @@ def service_request_complete(
     """in_progress → completed, all in one transaction: re-check eligibility, issue one blank from
     the serving location for a printing (OutOfStockError when none is left: nothing changes), set
     the citizen's milestone, log the event, and queue a debounced coverage refresh."""
-    from blanks.services import blank_issue_for_printing
-
     now = now or timezone.now()
     actor = _actor_or_none(actor)
     sr = _locked(service_request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.access import user_roles
 from schedules.exceptions import IllegalTransitionError
 from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
 
@@ -70,6 +71,4 @@ def is_staff_actor(actor) -> bool:
     """Staff acting for a citizen (walk-ins, desk corrections) are not held to the public cut-offs."""
     if not getattr(actor, "is_authenticated", False):
         return False
-    from core.access import user_roles
-
     return bool(user_roles(actor)) or bool(getattr(actor, "is_staff", False))
