@@ -34,6 +34,7 @@ from blanks.exceptions import (
     StockPermissionError,
 )
 from blanks.models import StockAlert, StockBalance, StockLocation, StockMovement
+from blanks.selectors import stock_forecasts
 from core.access import DESK_STAFF, MANAGERS, SUPERVISOR, has_role, in_scope, require_role
 from core.exceptions import NotFoundError
 from core.outbox import outbox_enqueue
@@ -430,8 +431,6 @@ def stock_alerts_check(*, now: dt.datetime | None = None) -> AlertCheckResult:
     """Raise an alert for every active location whose stock is low (balance below its threshold,
     or fewer days of cover than its minimum), e-mail the supervisors once per alert, and resolve
     the open alerts of locations that recovered. Running it twice changes nothing more."""
-    from blanks.selectors import stock_forecasts
-
     now = now or timezone.now()
     raised = resolved = 0
     open_alerts = {alert.location_id: alert for alert in StockAlert.objects.filter(resolved_at__isnull=True)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from core.exceptions import NotFoundError, NotPermittedError
+from regions.models import Kecamatan
 
 ADMIN = "admin"
 SUPERVISOR = "supervisor"
@@ -83,8 +84,6 @@ def kecamatan_scope(user) -> frozenset[str] | None:
     if roles & SCOPED_ROLES:
         cached = getattr(user, "_kudus_kecamatan", None)
         if cached is None:
-            from regions.models import Kecamatan
-
             cached = frozenset(
                 Kecamatan.objects.filter(staff_assignments__user=user).values_list("code", flat=True)
             )

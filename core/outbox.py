@@ -12,15 +12,18 @@ import datetime as dt
 import logging
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.models import OutboxMessage
-from kudus_capil.celery import app
 
 logger = logging.getLogger(__name__)
+
+# Tasks are published through `current_app`, the project's Celery app (kudus_capil/celery.py makes it
+# the default of every thread): core knows the platform, not the configuration package.
 
 # Monotonic time until which commit-time relays leave publication to the sweeper (process-local).
 _broker_backoff_until = 0.0
@@ -57,7 +60,7 @@ def outbox_enqueue(
 
 
 def _relay_after_commit(message_id: int) -> None:
-    if not app.conf.task_always_eager and time.monotonic() < _broker_backoff_until:
+    if not current_app.conf.task_always_eager and time.monotonic() < _broker_backoff_until:
         return  # the broker failed recently: the sweeper will publish it
     try:
         outbox_relay(ids=[message_id])
@@ -67,15 +70,15 @@ def _relay_after_commit(message_id: int) -> None:
 
 
 def _publish(message: OutboxMessage) -> str:
-    if message.task not in app.tasks:
-        app.loader.import_default_modules()
-    if app.conf.task_always_eager:
-        task = app.tasks.get(message.task)
+    if message.task not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    if current_app.conf.task_always_eager:
+        task = current_app.tasks.get(message.task)
         if task is None:
             raise LookupError(f"unknown task {message.task}")
         result = task.apply(kwargs=message.kwargs)
         return result.id or ""
-    result = app.send_task(
+    result = current_app.send_task(
         message.task,
         kwargs=message.kwargs,
         eta=message.eta,
@@ -101,7 +104,7 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500, now: dt.date
         pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).order_by("id")
         if ids is not None:
             pending = pending.filter(pk__in=ids)
-        if not app.conf.task_always_eager:
+        if not current_app.conf.task_always_eager:
             # Redis redelivers a message with a far ETA after its visibility timeout (a duplicate
             # run): such messages wait here until their ETA is near.
             horizon = now + dt.timedelta(seconds=settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)
@@ -124,7 +127,7 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500, now: dt.date
                 logger.error("outbox message %s names an unknown task %s", message.pk, message.task)
                 continue
             except Exception as exc:
-                if app.conf.task_always_eager:
+                if current_app.conf.task_always_eager:
                     # An eager task that raised ran and failed: record it, do not retry forever.
                     message.status = OutboxMessage.Status.FAILED
                     message.last_error = f"{type(exc).__name__}: {exc}"[:500]

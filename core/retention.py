@@ -1,7 +1,7 @@
 """Retention of personal data (UU 27/2022: keep it only as long as the service needs it).
 
 Each app registers a purge function here; the periodic task `core.tasks.apply_retention`
-runs them all. Periods are settings (README, "Personal data").
+runs them all. Periods are settings (docs/personal-data.md, "Retention").
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.outbox import outbox_purge, outbox_relay
+from core.retention import retention_apply
 
 
 @shared_task(name="core.tasks.relay_outbox", ignore_result=True, acks_late=True)
@@ -22,6 +23,4 @@ def purge_outbox() -> int:
 @shared_task(name="core.tasks.apply_retention", ignore_result=True, acks_late=True)
 def apply_retention() -> dict[str, int]:
     """Purge or anonymise personal data past its retention period (idempotent)."""
-    from core.retention import retention_apply
-
     return retention_apply()

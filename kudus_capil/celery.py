@@ -14,5 +14,8 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kudus_capil.settings")
 
 app = Celery("kudus_capil")
+# The default app of every thread, so `celery.current_app` (core.outbox, shared tasks) is this one in
+# request threads, test threads and workers alike.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

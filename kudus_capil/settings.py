@@ -406,7 +406,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 CELERY_BEAT_SCHEDULE["apply-retention"] = {
-    # Personal data past its retention period is purged or anonymised nightly (README: Personal data).
+    # Personal data past its retention period is purged or anonymised nightly (docs/personal-data.md).
     "task": "core.tasks.apply_retention",
     "schedule": crontab(hour=3, minute=0),
     "options": {"expires": 3600},
@@ -468,7 +468,7 @@ CELERY_BEAT_SCHEDULE.update(
 # Every periodic run expires before the next one (a backlog after an outage runs once, not N
 # times). django-celery-beat's DatabaseScheduler reads the expiry as `expire_seconds` and silently
 # drops `expires`, Celery's own scheduler the other way round: give both. One beat only
-# (docker-compose runs exactly one; README "Operations").
+# (docker-compose runs exactly one; docs/operations.md).
 for _entry in CELERY_BEAT_SCHEDULE.values():
     _options = _entry.setdefault("options", {})
     _options.setdefault("expire_seconds", _options.get("expires"))

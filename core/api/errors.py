@@ -36,7 +36,7 @@ _DRF_CODES = {
     exceptions.Throttled: "throttled",
 }
 
-# The codes of the API itself, by status (the schema's error descriptions; the README lists them
+# The codes of the API itself, by status (the schema's error descriptions; docs/api.md lists them
 # with the domain codes of the apps' ApplicationErrors, and a test keeps that list complete).
 ERROR_CODES: dict[int, tuple[str, ...]] = {
     400: ("invalid", "parse_error", "bad_request"),

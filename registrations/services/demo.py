@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from regions.models import Desa
 from registrations.eligibility import age_cutoff, anniversary
+from registrations.models import Citizen
 from registrations.services.citizens_import import citizens_write_rows
 
 FULL_SCALE = 870_000
@@ -231,8 +232,6 @@ def demo_population_generate(
 
 def _mark_non_living(niks: list[str]) -> None:
     """Flag the generated non-living residents: half deceased, half moved out."""
-    from registrations.models import Citizen
-
     for start in range(0, len(niks), 500):
         chunk = niks[start : start + 500]
         half = len(chunk) // 2

@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from blanks.services import blank_issue_for_printing
 from core.access import DESK_STAFF, in_scope, require_role
 from core.exceptions import NotFoundError
 from core.outbox import outbox_enqueue
@@ -278,8 +279,6 @@ def service_request_complete(
     the serving location for a printing (OutOfStockError when none is left: nothing changes), set
     the citizen's milestone, log the event, and queue a debounced coverage refresh.
     NotPermittedError, NotFoundError (who: module docstring)."""
-    from blanks.services import blank_issue_for_printing
-
     now = now or timezone.now()
     _check_may_serve(actor, service_request.citizen_id, venue_kecamatan)
     actor = _actor_or_none(actor)

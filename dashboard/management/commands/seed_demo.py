@@ -3,10 +3,14 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from tqdm import tqdm
 
+from blanks.demo import blanks_demo_seed
 from regions.services import regions_load
+from registrations.coverage import coverage_recompute
 from registrations.services.demo import FULL_SCALE, demo_population_generate, demo_staff_ensure
+from schedules.demo import schedules_demo_seed
 
 
 class Command(BaseCommand):
@@ -39,12 +43,6 @@ class Command(BaseCommand):
 
     def _seed_other_apps(self) -> list[str]:
         """Each app's demo data, in dependency order (sessions need regions, stock needs locations)."""
-        from django.utils import timezone
-
-        from blanks.demo import blanks_demo_seed
-        from registrations.coverage import coverage_recompute
-        from schedules.demo import schedules_demo_seed
-
         lines = []
         lines.append(schedules_demo_seed(today=timezone.localdate()))
         lines.append(blanks_demo_seed())
