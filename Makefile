@@ -9,20 +9,35 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test lint format bench-import bench-coverage bench-dashboard bench-load clean
+.PHONY: run lock test lint format bench-import bench-coverage bench-dashboard bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the hashed lock files (requirements/, `make lock` regenerates them); the project
+# itself is added without dependencies, built by the locked setuptools (build.txt, no build isolation).
+$(VENV)/.installed-base: requirements/base.txt requirements/build.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt -r requirements/build.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+$(VENV)/.installed-test: requirements/dev.txt requirements/build.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt -r requirements/build.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed-base
 
+# One command to upgrade: edit the pins in pyproject.toml, then `make lock` (uv, pinned in the dev
+# extra) resolves every transitive dependency again with hashes; dev.txt is constrained to base.txt
+# so the tests run exactly the versions the image ships.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
+lock: $(VENV)/.installed-test
+	$(UV_COMPILE) -o requirements/base.txt
+	$(UV_COMPILE) --extra test --extra bench --extra dev -c requirements/base.txt -o requirements/dev.txt
+	$(BIN)/uv pip compile requirements/build.in --generate-hashes --universal --python-version 3.11 --quiet \
+		-o requirements/build.txt
+
+# Development mode is asked for here, explicitly: the settings default to production mode.
+run: export DJANGO_DEBUG = 1
 run: $(VENV)/.installed-base
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_regions

@@ -123,7 +123,7 @@ def production_env(port: int) -> dict:
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_HTTPS": "0",
         # As behind one reverse proxy: the simulated citizens' X-Forwarded-For is their address.
-        "NUM_PROXIES": "1",
+        "TRUSTED_PROXY_COUNT": "1",
         "DB_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "ERROR",  # not a line per 409 of the rush
         "PUBLIC_BASE_URL": f"http://{HOST}:{port}",

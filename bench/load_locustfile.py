@@ -3,7 +3,7 @@ public session list and the booking form/API, and staff on the dashboard at the 
 
 Identities (synthetic demo residents) and staff logins come from the JSON file named by
 LOAD_DATA, written by bench/load.py. Each simulated citizen sends its own X-Forwarded-For address
-(the portal runs with NUM_PROXIES=1, as behind one reverse proxy), so the per-address rate limits
+(the portal runs with TRUSTED_PROXY_COUNT=1, as behind one reverse proxy), so the per-address rate limits
 apply per citizen as in production, not to the one loopback address.
 """
 

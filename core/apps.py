@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 - registers the system checks
         from core.roles import setup_roles_after_migrate
 
         # After the last app's post_migrate (apps without models get none): every app's

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from core.client_address import client_address
 from core.models import AuditEvent
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -13,9 +14,10 @@ _NOT_CHANGES = ("/api/v1/auth/token/",)  # obtaining a token changes no data
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client address as login lockouts see it (TRUSTED_PROXY_COUNT, core.client_address)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def audit_record(

@@ -11,6 +11,10 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+# The secret of development mode (DJANGO_DEBUG=1 without DJANGO_SECRET_KEY). It is public, so the
+# system check kudus_capil.E001 refuses it anywhere but development mode on loopback hosts.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -1,8 +1,9 @@
 """Settings of kudus-capil, read from the environment.
 
 Unset DATABASE_URL → SQLite file `db.sqlite3` (the embedded default); unset REDIS_URL → Celery runs
-tasks eagerly in process. DJANGO_DEBUG=0 is production mode: a real secret and hosts are required,
-and the HTTPS settings follow DJANGO_HTTPS (default 1).
+tasks eagerly in process. Production mode is the default (DJANGO_DEBUG unset or 0): a real secret and
+hosts are required, and the HTTPS settings follow DJANGO_HTTPS (default 1). Development mode is
+DJANGO_DEBUG=1, which `make run` and the test suite set explicitly.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kudus_capil.env import env_bool, env_int, env_list, env_str
+from kudus_capil.env import DEVELOPMENT_SECRET_KEY, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable runs in production mode (and then
+# refuses to start without a real secret), never with debug pages and the development secret.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = env_bool("KUDUS_TESTING", False)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (_DEV_SECRET if DEBUG else "")
+# The development secret is public: core.checks refuses it outside development mode on
+# loopback hosts (and scripts/serve.sh refuses to listen beyond loopback without a real secret).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required when DJANGO_DEBUG=0"
@@ -98,13 +102,24 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 # CONN_HEALTH_CHECKS makes every worker recover from a PostgreSQL restart without being restarted:
 # a persistent connection is pinged before reuse and replaced when it is dead.
+# DATABASE_PASSWORD (or DATABASE_PASSWORD_FILE, a Docker secret) supplies the password apart from
+# the URL, so that the URL itself holds no secret (docker-compose.yml); giving both is an error.
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_PASSWORD = env_str("DATABASE_PASSWORD")
+if DATABASE_PASSWORD is not None and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_PASSWORD(_FILE) is set but DATABASE_URL is not")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    if DATABASE_PASSWORD is not None:
+        if DATABASES["default"].get("PASSWORD"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL already has a password: drop it or DATABASE_PASSWORD(_FILE), not both"
+            )
+        DATABASES["default"]["PASSWORD"] = DATABASE_PASSWORD
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
@@ -155,6 +170,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# Lockouts count per (username, client address): the address is the one DRF's throttles use, decided
+# by TRUSTED_PROXY_COUNT below (core.client_address).
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+
+# --- Reverse proxies -------------------------------------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For (docs/deployment.md). 0: the
+# header is ignored and the client address is REMOTE_ADDR; N: the N-th entry from the right, the one
+# the outermost trusted proxy wrote, so entries a client sends itself (left of it) never count. One
+# setting for the API rate limits (DRF NUM_PROXIES), login lockouts (axes) and the audit trail.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more")
+if env_str("NUM_PROXIES") is not None:
+    raise ImproperlyConfigured("NUM_PROXIES is now TRUSTED_PROXY_COUNT (it also drives login lockouts)")
 
 # --- I18N ------------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "id")
@@ -265,9 +294,9 @@ REST_FRAMEWORK = {
         # Token requests per address (axes also locks a username after AXES_FAILURE_LIMIT failures).
         "login": env_str("THROTTLE_LOGIN", "10/min"),
     },
-    # Client address for per-address rate limits: REMOTE_ADDR unless NUM_PROXIES trusted proxies
-    # (e.g. 1 behind one reverse proxy) add X-Forwarded-For; None would trust a spoofable header.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # Client address for per-address rate limits: TRUSTED_PROXY_COUNT above (never None, which would
+    # trust a spoofable header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -384,7 +413,10 @@ CELERY_TASK_ACKS_LATE = False  # per task, see above
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, touching CELERY_BEAT_HEARTBEAT_FILE (when set) after every
+# pass for the container healthcheck (kudus_capil/beat.py).
+CELERY_BEAT_SCHEDULER = "kudus_capil.beat:HeartbeatScheduler"
+CELERY_BEAT_HEARTBEAT_FILE = env_str("CELERY_BEAT_HEARTBEAT_FILE")
 CELERY_RESULT_EXPIRES = dt.timedelta(days=1)
 # Periodic schedules: one place. Apps add their entries below as they grow; each says when and why.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -101,8 +101,11 @@ def test_the_database_scheduler_of_the_one_beat_keeps_every_expiry(monkeypatch):
     # test's own connection, inside its transaction.
     monkeypatch.setattr(schedulers, "close_old_connections", lambda: None)
 
-    assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
-    scheduler = DatabaseScheduler(app=app, lazy=False)
+    from kudus_capil.beat import HeartbeatScheduler
+
+    assert settings.CELERY_BEAT_SCHEDULER == "kudus_capil.beat:HeartbeatScheduler"
+    assert issubclass(HeartbeatScheduler, DatabaseScheduler)
+    scheduler = HeartbeatScheduler(app=app, lazy=False)
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         stored = PeriodicTask.objects.get(name=name)
         assert stored.expire_seconds == entry["options"]["expires"], name

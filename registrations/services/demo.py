@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from regions.models import Desa
@@ -240,11 +239,12 @@ def _mark_non_living(niks: list[str]) -> None:
 
 
 def demo_staff_ensure() -> tuple[str, str]:
-    """The demo staff login (superuser); created or reset to the configured password."""
-    user_model = get_user_model()
-    user, _created = user_model.objects.get_or_create(username=settings.DEMO_STAFF_USERNAME)
-    user.is_staff = True
-    user.is_superuser = True
-    user.set_password(settings.DEMO_STAFF_PASSWORD)
-    user.save()
+    """The demo staff login: a supervisor (every kecamatan, no superuser rights: its password is
+    public); created, or reset to that role and the configured password."""
+    from registrations.access import SUPERVISOR
+    from registrations.roles import staff_create
+
+    staff_create(
+        username=settings.DEMO_STAFF_USERNAME, role=SUPERVISOR, password=settings.DEMO_STAFF_PASSWORD
+    )
     return settings.DEMO_STAFF_USERNAME, settings.DEMO_STAFF_PASSWORD

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -22,8 +23,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--citizens", type=int, default=FULL_SCALE, help="Residents to generate.")
         parser.add_argument("--seed", type=int, default=2024, help="Random seed (same seed, same data).")
+        parser.add_argument(
+            "--i-know-this-is-production",
+            action="store_true",
+            dest="production_ok",
+            help="Seed even in production mode (DJANGO_DEBUG off): synthetic residents and a staff "
+            "login whose password is public.",
+        )
 
-    def handle(self, *args, citizens: int, seed: int, **options):
+    def handle(self, *args, citizens: int, seed: int, production_ok: bool = False, **options):
+        if not settings.DEBUG and not production_ok:
+            raise CommandError(
+                "seed_demo adds synthetic residents and a demo login with a public password, and this "
+                "is production mode (DJANGO_DEBUG is off). Use DJANGO_DEBUG=1 for a demo, or pass "
+                "--i-know-this-is-production if this database really is a demo."
+            )
         regions_load()
         bar = tqdm(total=citizens, unit=" citizens", disable=not sys.stderr.isatty(), desc="Generating")
         try:
