@@ -15,12 +15,7 @@ from core.access import DESK_STAFF, MANAGERS, ROLES, kecamatan_scope
 from core.models import AuditEvent
 from regions.models import Kecamatan
 from registrations.models import ServiceRequest
-from schedules.models import (
-    OutreachSession,
-    Reason,
-    Service,
-    SessionKind,
-)
+from schedules.models import OutreachSession, Reason, Service, SessionKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

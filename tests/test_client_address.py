@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from axes.helpers import get_client_ip_address
 from django.test import RequestFactory
-from kudus_capil.audit import client_ip
-from registrations.roles import staff_create
 from rest_framework.test import APIClient
 from rest_framework.throttling import BaseThrottle
 
+from core.audit import client_ip
+from core.roles import staff_create
 from tests.test_api_core import assert_error_shape
 
 ROOT = Path(__file__).resolve().parent.parent

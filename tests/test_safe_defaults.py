@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from registrations.access import kecamatan_scope, user_roles
 
+from core.access import kecamatan_scope, user_roles
 from kudus_capil.env import DEVELOPMENT_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,20 +19,11 @@ from dashboard.access import roles_required
 from dashboard.forms import CallNextForm, CompleteForm, ScanForm, StartForm, WalkInForm
 from dashboard.views.service_requests import run_action
 from dashboard.views.sessions import session_get
-from registrations.selectors import (
-    can_see_full_personal_data,
-)
-from registrations.services.service_requests import (
-    service_request_eligibility_error,
-)
+from registrations.selectors import can_see_full_personal_data
+from registrations.services.service_requests import service_request_eligibility_error
 from schedules import selectors, services
 from schedules.codes import normalize_code
-from schedules.models import (
-    Appointment,
-    OutreachSession,
-    QueueTicket,
-    ScheduleEvent,
-)
+from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
 
 QUEUE_ROWS = 40
 

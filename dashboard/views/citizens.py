@@ -24,9 +24,7 @@ from registrations.selectors import (
     citizens_visible_to,
     is_name_search,
 )
-from schedules.models import (
-    Appointment,
-)
+from schedules.models import Appointment
 
 
 @staff_required

@@ -33,11 +33,7 @@ from dashboard.pagination import paginate_without_count
 from regions.models import Kecamatan
 from registrations.filters import ServiceRequestFilter
 from registrations.models import Citizen, ServiceRequest
-from registrations.selectors import (
-    can_see_full_personal_data,
-    search_q,
-    service_requests_visible_to,
-)
+from registrations.selectors import can_see_full_personal_data, search_q, service_requests_visible_to
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,
@@ -45,9 +41,7 @@ from registrations.services.service_requests import (
     service_request_reject,
     service_request_start,
 )
-from schedules.models import (
-    Appointment,
-)
+from schedules.models import Appointment
 
 Status = ServiceRequest.Status
 

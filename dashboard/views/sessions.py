@@ -28,15 +28,9 @@ from core.forms import form_add_application_error
 from dashboard.access import roles_required
 from dashboard.forms import CancelForm, SeriesForm, SessionForm, WeekFilterForm
 from dashboard.navigation import redirect_back
-from registrations.selectors import (
-    can_see_full_personal_data,
-)
+from registrations.selectors import can_see_full_personal_data
 from schedules import selectors, services
-from schedules.models import (
-    Appointment,
-    OutreachSession,
-    Slot,
-)
+from schedules.models import Appointment, OutreachSession, Slot
 
 
 def session_get(user, pk: int) -> OutreachSession:

@@ -15,9 +15,7 @@ from dashboard.targets import TARGET_EXPORT_LABELS, targets_for_planning
 from regions.models import Kecamatan
 from registrations.coverage import CoverageNotComputedError
 from registrations.coverage_selectors import coverage_export_rows
-from registrations.selectors import (
-    can_see_full_personal_data,
-)
+from registrations.selectors import can_see_full_personal_data
 
 
 @staff_required

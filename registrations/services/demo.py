@@ -21,6 +21,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from core.access import SUPERVISOR
+from core.roles import staff_create
 from regions.models import Desa
 from registrations.eligibility import age_cutoff, anniversary
 from registrations.models import Citizen
@@ -241,9 +243,6 @@ def _mark_non_living(niks: list[str]) -> None:
 def demo_staff_ensure() -> tuple[str, str]:
     """The demo staff login: a supervisor (every kecamatan, no superuser rights: its password is
     public); created, or reset to that role and the configured password."""
-    from registrations.access import SUPERVISOR
-    from registrations.roles import staff_create
-
     staff_create(
         username=settings.DEMO_STAFF_USERNAME, role=SUPERVISOR, password=settings.DEMO_STAFF_PASSWORD
     )
