@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from blanks.models import StockLocation, StockMovement
@@ -32,6 +32,7 @@ from registrations.services.service_requests import service_request_create
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.services import appointment_book, series_create
 from tests.factories import CitizenFactory, OutreachSessionFactory, StockLocationFactory, staff_user
+from tests.routes import url_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -135,35 +136,26 @@ def _model_of(callback, name: str):
 
 def staff_routes() -> list[Route]:
     found: dict[str, Route] = {}
-
-    def walk(patterns, prefix: str, namespace: str | None):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                inner = entry.namespace
-                ns = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
-                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-                continue
-            assert isinstance(entry, URLPattern)
-            pattern = prefix + str(entry.pattern)
-            plain = pattern.replace("^", "")
-            if not plain.startswith(("dashboard/", "api/v1/")) or "format" in pattern:
-                continue
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            kwargs = tuple(sorted(entry.pattern.regex.groupindex))
-            model, lookup = _model_of(entry.callback, name)
-            found.setdefault(
-                name,
-                Route(name, plain, _view_methods(entry.callback), kwargs, model, lookup,
-                      plain.startswith("api/")),
-            )  # fmt: skip
-
-    walk(get_resolver().url_patterns, "", None)
+    for entry in url_entries():
+        if not entry.pattern.startswith(("dashboard/", "api/v1/")) or "format" in entry.kwargs:
+            continue
+        model, lookup = _model_of(entry.callback, entry.name)
+        found.setdefault(
+            entry.name,
+            Route(entry.name, entry.pattern, _view_methods(entry.callback), entry.kwargs, model, lookup,
+                  entry.pattern.startswith("api/")),
+        )  # fmt: skip
     return sorted(found.values(), key=lambda route: route.name)
 
 
 @pytest.fixture
 def world(regions):
-    """One object of every kind in kecamatan A and in kecamatan B."""
+    return kecamatan_world()
+
+
+def kecamatan_world() -> dict[str, dict]:
+    """One object of every kind in kecamatan A and in kecamatan B (regions loaded); the
+    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
     today = timezone.localdate()
     objects = {}
     for code, marker in ((A, "ZZA"), (B, "ZZB")):

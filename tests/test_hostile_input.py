@@ -127,8 +127,9 @@ def _fresh_throttles(settings):
     cache.clear()
 
 
-@pytest.fixture
-def world(regions):
+def hostile_world() -> dict:
+    """Two sessions, a citizen who may book and a booking to manage (regions loaded); the
+    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
     today = timezone.localdate()
     session = OutreachSessionFactory(date=today + dt.timedelta(days=3), slot_capacity=5)
     other = OutreachSessionFactory(date=today + dt.timedelta(days=4), slot_capacity=5)
