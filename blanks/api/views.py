@@ -27,6 +27,7 @@ from blanks.services import (
 )
 from kudus_capil.api import error_responses
 from kudus_capil.api_filters import local_day_bounds
+from kudus_capil.bounds import bounded_by
 from registrations.api.permissions import ALL_ROLES, MANAGER_ROLES, SERVICE_ROLES, role_permission
 from registrations.models import Kecamatan
 
@@ -259,7 +260,8 @@ class StockMovementCreateSerializer(serializers.Serializer):
         max_length=32, required=False, allow_null=True, allow_blank=True, help_text=_("Transfers only.")
     )
     quantity = serializers.IntegerField(
-        help_text=_("Blanks; positive, except an adjustment, which is signed (+ found, − missing).")
+        **bounded_by(StockMovement, "delta"),
+        help_text=_("Blanks; positive, except an adjustment, which is signed (+ found, − missing)."),
     )
     reference = serializers.CharField(
         max_length=100,

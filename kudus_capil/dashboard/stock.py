@@ -26,6 +26,7 @@ from blanks.exceptions import InvalidMovementError
 from blanks.models import StockAlert, StockLocation, StockMovement
 from blanks.selectors import forecast_of, locations_visible_to, locations_with_stock, movements_visible_to
 from blanks.services import blank_adjust, blank_receive, blank_spoil, blank_transfer
+from kudus_capil.bounds import bounded_by
 from kudus_capil.dashboard.access import has_role, roles_required
 from kudus_capil.dashboard.navigation import query_without_page
 from kudus_capil.dashboard.pagination import paginate_without_count
@@ -141,7 +142,9 @@ class MovementForm(forms.Form):
     location = LocationChoiceField(
         queryset=StockLocation.objects.none(), to_field_name="code", label=gettext_lazy("Location")
     )
-    quantity = forms.IntegerField(min_value=1, label=gettext_lazy("Number of blanks"))
+    quantity = forms.IntegerField(
+        **bounded_by(StockMovement, "delta", min_value=1), label=gettext_lazy("Number of blanks")
+    )
     reference = forms.CharField(max_length=100, required=False, label=gettext_lazy("Reference"))
     reason = forms.CharField(
         max_length=2000,
@@ -193,6 +196,7 @@ class SpoilForm(MovementForm):
 
 class AdjustForm(SpoilForm):
     quantity = forms.IntegerField(
+        **bounded_by(StockMovement, "delta"),
         label=gettext_lazy("Change in stock"),
         help_text=gettext_lazy("Positive when blanks were found, negative when missing."),
     )
