@@ -225,18 +225,13 @@ def _run(args: list[str], env: dict[str, str], what: str) -> str:
 def deployment_started(workdir: Path) -> Iterator[Deployment]:
     """Build and start the deployment; stop it and drop its database afterwards. Needs the
     PostgreSQL and Redis of `make test` (scripts/testenv.py)."""
-    import psycopg2
     from celery import Celery
 
     base_url = os.environ["DATABASE_URL"]
     timings: dict[str, float] = {}
     started = time.monotonic()
     name = f"kudus_stage_{os.getpid()}"
-    admin = psycopg2.connect(base_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    _sql(base_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     database_url = _with_db(base_url, name)
     # Its own Redis database: the stage's worker must not take the tasks other tests' workers
     # expect (db 0), nor answer their pings.
@@ -289,22 +284,37 @@ def deployment_started(workdir: Path) -> Iterator[Deployment]:
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         processes.append(worker)
-        probe = Celery(broker=redis_url)
-        deadline = time.monotonic() + 30
-        while not probe.control.ping(timeout=0.5):
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"the stage's Celery worker did not start:\n{_tail(logs / 'worker.log')}"
-                )
-        probe.close()
+        # Not the current app: the tests' own tasks must keep using the portal's app.
+        probe = Celery(broker=redis_url, set_as_current=False)
+        try:
+            deadline = time.monotonic() + 30
+            while not probe.control.ping(timeout=0.5):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"the stage's Celery worker did not start:\n{_tail(logs / 'worker.log')}"
+                    )
+        finally:
+            probe.close()
         timings["gunicorn and worker up"] = time.monotonic() - mark
         yield Deployment(url, database_url, redis_url, env, seed, password, logs, timings)
     finally:
         for process in reversed(processes):
             stop(process)
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        # A new connection: the fault tests may have restarted PostgreSQL meanwhile.
+        _sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _sql(url: str, *statements: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
 
 
 def _tail(path: Path, size: int = 4000) -> str:
