@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,6 +37,7 @@ from blanks.exceptions import (
 from blanks.models import StockAlert, StockBalance, StockLocation, StockMovement
 from blanks.selectors import stock_forecasts
 from core.access import DESK_STAFF, MANAGERS, SUPERVISOR, has_role, in_scope, require_role
+from core.bounds import column_range
 from core.exceptions import NotFoundError
 from core.outbox import outbox_enqueue
 
@@ -119,19 +121,28 @@ def _change_balance(location_id: int, delta: int, now: dt.datetime) -> int:
     """Apply `delta` to the location's balance and return the new balance; OutOfStockError when it
     would go below zero (and nothing changes)."""
     table = StockBalance._meta.db_table
+    highest = column_range(StockBalance, "balance")[1]
     # One statement: the UPDATE waits for the row lock of a concurrent change, then re-evaluates
-    # `balance + delta >= 0` on the committed row, so the last blank is issued once only.
+    # `balance + delta >= 0` on the committed row, so the last blank is issued once only. The sum
+    # is checked as a bigint: a balance beyond its column's range is refused, not a database error.
     sql = (
         f"UPDATE {connection.ops.quote_name(table)} SET balance = balance + %s, updated_at = %s "
-        "WHERE location_id = %s AND balance + %s >= 0 RETURNING balance"
+        "WHERE location_id = %s AND CAST(balance AS bigint) + %s BETWEEN 0 AND %s RETURNING balance"
     )
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [delta, now, location_id, delta])
+            cursor.execute(sql, [delta, now, location_id, delta, highest])
             row = cursor.fetchone()
         if row is not None:
             return row[0]
-        if StockBalance.objects.filter(location_id=location_id).exists():
+        balance = (
+            StockBalance.objects.filter(location_id=location_id).values_list("balance", flat=True).first()
+        )
+        if balance is not None:
+            if balance + delta > highest:
+                # Django's own (translated) message: at most this many more blanks fit.
+                message = MaxValueValidator(highest - balance).message % {"limit_value": highest - balance}
+                raise InvalidMovementError(message, fields={"quantity": [message]})
             break
         _ensure_balance_row(location_id)  # a location created without the service
     raise OutOfStockError()

@@ -7,12 +7,14 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 # The largest id a bigint primary key can hold: a larger number is bad input (400), not a
 # database error.
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})  # the bounds, in the schema too
 class IdFilter(django_filters.Filter):
     """An object id: a whole number from 1 (a related object's id when `field_name` says so)."""
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from blanks.models import StockLocation
+from blanks.models import StockLocation, StockMovement
 from blanks.selectors import locations_visible_to, locations_with_stock
 from core.access import DESK_STAFF, MANAGERS, ROLES, kecamatan_scope
+from core.bounds import bounded_by
 from core.models import AuditEvent
 from regions.models import Kecamatan
 from registrations.models import ServiceRequest
@@ -283,7 +284,9 @@ class MovementForm(forms.Form):
     location = LocationChoiceField(
         queryset=StockLocation.objects.none(), to_field_name="code", label=gettext_lazy("Location")
     )
-    quantity = forms.IntegerField(min_value=1, label=gettext_lazy("Number of blanks"))
+    quantity = forms.IntegerField(
+        **bounded_by(StockMovement, "delta", min_value=1), label=gettext_lazy("Number of blanks")
+    )
     reference = forms.CharField(max_length=100, required=False, label=gettext_lazy("Reference"))
     reason = forms.CharField(
         max_length=2000,
@@ -335,6 +338,7 @@ class SpoilForm(MovementForm):
 
 class AdjustForm(SpoilForm):
     quantity = forms.IntegerField(
+        **bounded_by(StockMovement, "delta"),
         label=gettext_lazy("Change in stock"),
         help_text=gettext_lazy("Positive when blanks were found, negative when missing."),
     )

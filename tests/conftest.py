@@ -191,3 +191,15 @@ def celery_worker_process(transactional_db):
         worker.wait(timeout=15)
     except subprocess.TimeoutExpired:
         worker.kill()
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory):
+    """The portal as deployed, started once per run (tests/deployment.py): the production-mode
+    stage (tests/deployed/) and the hostile-input table share it."""
+    if not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")):
+        pytest.skip("the production-mode stage needs the PostgreSQL and Redis of `make test`")
+    from tests.deployment import deployment_started
+
+    with deployment_started(tmp_path_factory.mktemp("deployed")) as deployment:
+        yield deployment

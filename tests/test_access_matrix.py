@@ -116,7 +116,12 @@ RESTRICTED = {"dashboard:staff": {"admin"}, "dashboard:audit": {"admin", "superv
 
 @pytest.fixture
 def world(regions):
-    """One object of every kind in kecamatan A and in kecamatan B."""
+    return kecamatan_world()
+
+
+def kecamatan_world() -> dict[str, dict]:
+    """One object of every kind in kecamatan A and in kecamatan B (regions loaded); the
+    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
     today = timezone.localdate()
     booker = staff_user("admin", username="matrix-booker")
     objects = {}

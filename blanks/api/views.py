@@ -29,6 +29,7 @@ from blanks.services import (
 from core.access import ALL_STAFF, DESK_STAFF, MANAGERS
 from core.api.errors import error_responses
 from core.api.permissions import role_permission
+from core.bounds import bounded_by
 from regions.models import Kecamatan
 
 MSG_TO_LOCATION_REQUIRED = _("A transfer needs the receiving location.")
@@ -259,7 +260,8 @@ class StockMovementCreateSerializer(serializers.Serializer):
         max_length=32, required=False, allow_null=True, allow_blank=True, help_text=_("Transfers only.")
     )
     quantity = serializers.IntegerField(
-        help_text=_("Blanks; positive, except an adjustment, which is signed (+ found, − missing).")
+        **bounded_by(StockMovement, "delta"),
+        help_text=_("Blanks; positive, except an adjustment, which is signed (+ found, − missing)."),
     )
     reference = serializers.CharField(
         max_length=100,

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import WallClockTimeField
+from core.bounds import bounded_by
 from registrations.api.serializers import CitizenRefSerializer
 from registrations.nik import validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
@@ -235,7 +236,7 @@ class BookingSerializer(serializers.Serializer):
     birth_date = serializers.DateField()
     service = serializers.ChoiceField(choices=Service.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
-    slot = serializers.IntegerField(min_value=1)
+    slot = serializers.IntegerField(**bounded_by(Slot, "id", min_value=1))
     phone = serializers.CharField(
         max_length=20, required=False, default="", allow_blank=True, validators=[_no_markup]
     )
@@ -325,7 +326,7 @@ class ManageTokenSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(ManageTokenSerializer):
-    slot = serializers.IntegerField(min_value=1)
+    slot = serializers.IntegerField(**bounded_by(Slot, "id", min_value=1))
 
 
 class QueueTicketSerializer(serializers.ModelSerializer):

@@ -10,9 +10,7 @@ import http.cookiejar
 import json
 import os
 import shlex
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -24,7 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from tests.helpers import wait_for
+from tests.deployment import gunicorn_start, port_open, stop, wait_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,14 +41,14 @@ class Servers:
     def redis_stop(self) -> None:
         port = os.environ["REDIS_PORT"]
         subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, timeout=10)
-        _wait_port(int(port), open_=False)
+        wait_port(int(port), open_=False)
 
     def redis_start(self) -> None:
         port = int(os.environ["REDIS_PORT"])
-        if _port_open(port):
+        if port_open(port):
             return
         subprocess.run([*shlex.split(os.environ["REDIS_SERVER_ARGS"]), "--daemonize", "yes"], check=True)
-        _wait_port(port, open_=True)
+        wait_port(port, open_=True)
 
     def postgres(self, action: str) -> None:
         args = [f"{os.environ['PG_BIN']}/pg_ctl", "-D", os.environ["PG_DATA"], "-w",
@@ -65,19 +63,6 @@ class Servers:
             for connection in connections.all():
                 connection.close_if_unusable_or_obsolete()
                 connection.close()
-
-
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _wait_port(port: int, *, open_: bool, timeout: float = 15) -> None:
-    if not wait_for(lambda: _port_open(port) == open_, seconds=timeout, interval=0.1):
-        raise AssertionError(f"port {port} did not {'open' if open_ else 'close'} in {timeout}s")
 
 
 @pytest.fixture
@@ -153,9 +138,6 @@ def start_portal(transactional_db, servers):
 
     def start(**extra_env: str) -> Portal:
         db = settings.DATABASES["default"]
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
         env = {
             **os.environ,
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
@@ -165,19 +147,13 @@ def start_portal(transactional_db, servers):
             "AXES_ENABLED": "0",
             **extra_env,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "kudus_capil.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--timeout", "30", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+        process, base_url = gunicorn_start(env, workers=2)
         processes.append(process)
-        _wait_port(port, open_=True, timeout=30)
-        return Portal(f"http://127.0.0.1:{port}")
+        return Portal(base_url)
 
     yield start
     for process in processes:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
 
 
 @pytest.fixture
