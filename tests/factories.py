@@ -7,10 +7,19 @@ import zoneinfo
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from regions.models import Desa
-from registrations.models import Citizen, CoverageRun, CoverageSnapshot
+from blanks.models import StockLocation, StockMovement
+from blanks.services import blank_receive
+from kudus_capil import api_urls  # noqa: F401  (importing the URLs registers every viewset)
+from regions.models import Desa, Kecamatan
+from registrations.coverage import coverage_recompute
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot, ServiceRequest
 from registrations.nik import encode_nik
+from registrations.services.service_requests import service_request_create
+from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
+from schedules.services import appointment_book, series_create
+from tests.helpers import JATI, KALIWUNGU
 
 # Every NIK a factory made: the run's log is grepped for them at the end (tests/conftest.py).
 USED_NIKS: set[str] = set()
@@ -241,3 +250,70 @@ def coverage_run_with(
         for level, code, parent, cohort, (wajib, recorded), recent in rows
     )
     return run
+
+
+def kecamatan_world() -> dict[str, dict]:
+    """One object of every kind in kecamatan A and in kecamatan B (regions loaded); the
+    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
+    today = timezone.localdate()
+    booker = staff_user("admin", username="matrix-booker")
+    objects = {}
+    for code, marker in ((KALIWUNGU, "ZZA"), (JATI, "ZZB")):
+        kecamatan = Kecamatan.objects.get(code=code)
+        desa = Desa.objects.filter(kecamatan=kecamatan).order_by("code").first()
+        area6 = code.replace(".", "")
+        citizen = CitizenFactory(full_name=f"Warga {marker}", desa=desa, area6=area6, school=f"SMA {marker}")
+        other = CitizenFactory(full_name=f"Pemohon {marker}", desa=desa, area6=area6, school=f"SMA {marker}")
+        session = OutreachSessionFactory(
+            kecamatan=code, title=f"Sesi {marker}", venue_name=f"Balai {marker}",
+            date=today + dt.timedelta(days=3), published=False,
+        )  # fmt: skip
+        series = series_create(
+            kind="kecamatan", title=f"Seri {marker}", venue_name=f"Balai {marker}", kecamatan=code,
+            start_date=today + dt.timedelta(days=5), end_date=today + dt.timedelta(days=6),
+            weekdays=list(range(7)), start_time=dt.time(8), end_time=dt.time(9), services=["recording"],
+        )  # fmt: skip
+        slot = session.slots.order_by("starts_at").first()
+        appointment = appointment_book(
+            slot=slot, citizen=citizen, service="recording", reason="new", actor=booker
+        ).appointment
+        request = service_request_create(
+            citizen=other, service="recording", reason="new", channel="kecamatan", notes=f"Catatan {marker}"
+        )
+        location = StockLocationFactory(code=f"LOC-{marker}", name=f"Gudang {marker}", kecamatan=kecamatan)
+        movement = blank_receive(location=location, quantity=10, reference=f"REF-{marker}")
+        objects[code] = {
+            Citizen: citizen,
+            OutreachSession: session,
+            OutreachSeries: series,
+            Slot: slot,
+            Appointment: appointment,
+            ServiceRequest: request,
+            StockLocation: location,
+            StockMovement: movement,
+            Kecamatan: kecamatan,
+        }
+    coverage_recompute()  # the coverage pages and targets read the latest snapshot
+    return objects
+
+
+def hostile_world() -> dict:
+    """Two sessions, a citizen who may book and a booking to manage (regions loaded); the
+    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
+    today = timezone.localdate()
+    session = OutreachSessionFactory(date=today + dt.timedelta(days=3), slot_capacity=5)
+    other = OutreachSessionFactory(date=today + dt.timedelta(days=4), slot_capacity=5)
+    citizen, booker = citizen_aged(20, on=today), citizen_aged(30, on=today)
+    slot = session.slots.order_by("starts_at").first()
+    booked = appointment_book(
+        slot=other.slots.order_by("starts_at").first(), citizen=booker, service="recording", reason="new"
+    )
+    coverage_recompute()  # the public coverage endpoints read the latest snapshot
+    return {
+        "citizen": citizen,
+        "session": session,
+        "slot": slot,
+        "new_slot": session.slots.order_by("starts_at")[1],
+        "code": booked.appointment.code,
+        "token": booked.manage_token,
+    }

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from schedules.models import Appointment, Slot
 
 # The two kecamatan of the scoping tests: staff "of A" are assigned to Kaliwungu, Jati is "B".
 KALIWUNGU, JATI = "33.19.01", "33.19.03"
@@ -237,3 +240,33 @@ def url_for(route: Route, objects: dict) -> list[str] | None:
         else:
             return None
     return [reverse(route.name, kwargs=values)]
+
+
+def counts(connection) -> dict[str, int]:
+    """Row counts of every table of the portal (axes' failed-login log aside) and booked places,
+    through a DB-API connection (Django's, or one to the deployment's database)."""
+    found = {}
+    with connection.cursor() as cursor:
+
+        def one(sql: str, *params) -> int:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+        for label in (
+            "core",
+            "regions",
+            "registrations",
+            "schedules",
+            "blanks",
+            "auth",
+            "authtoken",
+            "sessions",
+        ):
+            for model in apps.get_app_config(label).get_models():
+                found[model._meta.label] = one(f'SELECT count(*) FROM "{model._meta.db_table}"')
+        found["booked places"] = one(f'SELECT coalesce(sum(booked), 0) FROM "{Slot._meta.db_table}"')
+        found["active bookings"] = one(
+            f'SELECT count(*) FROM "{Appointment._meta.db_table}" WHERE status = %s',
+            Appointment.Status.ACTIVE,
+        )
+    return found

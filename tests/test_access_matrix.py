@@ -21,27 +21,23 @@ stock locations, movements, requests), objects of A "ZZA".
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from blanks.models import StockLocation, StockMovement
-from blanks.services import blank_receive
 from core.api.routers import router
 from kudus_capil import api_urls  # noqa: F401  (importing the URLs registers every viewset)
-from regions.models import Desa, Kecamatan
-from registrations.coverage import coverage_recompute
-from registrations.models import Citizen, ServiceRequest
-from registrations.services.service_requests import service_request_create
-from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
-from schedules.services import appointment_book, series_create
-from tests.factories import CitizenFactory, OutreachSessionFactory, StockLocationFactory, staff_user
+from regions.models import Desa
+from registrations.models import Citizen
+from schedules.models import Slot
+from tests.factories import (
+    CitizenFactory,
+    kecamatan_world,
+)
 from tests.helpers import (
     DASHBOARD_URLS,
     JATI,
@@ -117,51 +113,6 @@ RESTRICTED = {"dashboard:staff": {"admin"}, "dashboard:audit": {"admin", "superv
 @pytest.fixture
 def world(regions):
     return kecamatan_world()
-
-
-def kecamatan_world() -> dict[str, dict]:
-    """One object of every kind in kecamatan A and in kecamatan B (regions loaded); the
-    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
-    today = timezone.localdate()
-    booker = staff_user("admin", username="matrix-booker")
-    objects = {}
-    for code, marker in ((A, "ZZA"), (B, "ZZB")):
-        kecamatan = Kecamatan.objects.get(code=code)
-        desa = Desa.objects.filter(kecamatan=kecamatan).order_by("code").first()
-        area6 = code.replace(".", "")
-        citizen = CitizenFactory(full_name=f"Warga {marker}", desa=desa, area6=area6, school=f"SMA {marker}")
-        other = CitizenFactory(full_name=f"Pemohon {marker}", desa=desa, area6=area6, school=f"SMA {marker}")
-        session = OutreachSessionFactory(
-            kecamatan=code, title=f"Sesi {marker}", venue_name=f"Balai {marker}",
-            date=today + dt.timedelta(days=3), published=False,
-        )  # fmt: skip
-        series = series_create(
-            kind="kecamatan", title=f"Seri {marker}", venue_name=f"Balai {marker}", kecamatan=code,
-            start_date=today + dt.timedelta(days=5), end_date=today + dt.timedelta(days=6),
-            weekdays=list(range(7)), start_time=dt.time(8), end_time=dt.time(9), services=["recording"],
-        )  # fmt: skip
-        slot = session.slots.order_by("starts_at").first()
-        appointment = appointment_book(
-            slot=slot, citizen=citizen, service="recording", reason="new", actor=booker
-        ).appointment
-        request = service_request_create(
-            citizen=other, service="recording", reason="new", channel="kecamatan", notes=f"Catatan {marker}"
-        )
-        location = StockLocationFactory(code=f"LOC-{marker}", name=f"Gudang {marker}", kecamatan=kecamatan)
-        movement = blank_receive(location=location, quantity=10, reference=f"REF-{marker}")
-        objects[code] = {
-            Citizen: citizen,
-            OutreachSession: session,
-            OutreachSeries: series,
-            Slot: slot,
-            Appointment: appointment,
-            ServiceRequest: request,
-            StockLocation: location,
-            StockMovement: movement,
-            Kecamatan: kecamatan,
-        }
-    coverage_recompute()  # the coverage pages and targets read the latest snapshot
-    return objects
 
 
 @pytest.fixture

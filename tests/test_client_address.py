@@ -17,7 +17,7 @@ from rest_framework.throttling import BaseThrottle
 
 from core.audit import client_ip
 from core.roles import staff_create
-from tests.test_api_core import assert_error_shape
+from tests.helpers import assert_error_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY = "172.18.0.2"  # the reverse proxy, as gunicorn sees it (REMOTE_ADDR)

@@ -16,15 +16,11 @@ from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 
-from registrations.coverage import coverage_recompute
-from schedules.models import Appointment, Slot
-from schedules.services import appointment_book
-from tests.factories import OutreachSessionFactory, citizen_aged
+from tests.factories import hostile_world
+from tests.helpers import counts
 
 pytestmark = pytest.mark.django_db
 
@@ -170,28 +166,6 @@ def _fresh_throttles(settings):
     cache.clear()
 
 
-def hostile_world() -> dict:
-    """Two sessions, a citizen who may book and a booking to manage (regions loaded); the
-    production-mode stage seeds its database with it too (tests/deployed/seed.py)."""
-    today = timezone.localdate()
-    session = OutreachSessionFactory(date=today + dt.timedelta(days=3), slot_capacity=5)
-    other = OutreachSessionFactory(date=today + dt.timedelta(days=4), slot_capacity=5)
-    citizen, booker = citizen_aged(20, on=today), citizen_aged(30, on=today)
-    slot = session.slots.order_by("starts_at").first()
-    booked = appointment_book(
-        slot=other.slots.order_by("starts_at").first(), citizen=booker, service="recording", reason="new"
-    )
-    coverage_recompute()  # the public coverage endpoints read the latest snapshot
-    return {
-        "citizen": citizen,
-        "session": session,
-        "slot": slot,
-        "new_slot": session.slots.order_by("starts_at")[1],
-        "code": booked.appointment.code,
-        "token": booked.manage_token,
-    }
-
-
 def _valid(world) -> dict[str, str]:
     citizen = world["citizen"]
     return {
@@ -297,36 +271,6 @@ def endpoints(world) -> list[Endpoint]:
         ),
         Endpoint("language switch", "POST", "/i18n/setlang/", "form", ["language", "next"]),
     ]
-
-
-def counts(connection) -> dict[str, int]:
-    """Row counts of every table of the portal (axes' failed-login log aside) and booked places,
-    through a DB-API connection (Django's, or one to the deployment's database)."""
-    found = {}
-    with connection.cursor() as cursor:
-
-        def one(sql: str, *params) -> int:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
-
-        for label in (
-            "core",
-            "regions",
-            "registrations",
-            "schedules",
-            "blanks",
-            "auth",
-            "authtoken",
-            "sessions",
-        ):
-            for model in apps.get_app_config(label).get_models():
-                found[model._meta.label] = one(f'SELECT count(*) FROM "{model._meta.db_table}"')
-        found["booked places"] = one(f'SELECT coalesce(sum(booked), 0) FROM "{Slot._meta.db_table}"')
-        found["active bookings"] = one(
-            f'SELECT count(*) FROM "{Appointment._meta.db_table}" WHERE status = %s',
-            Appointment.Status.ACTIVE,
-        )
-    return found
 
 
 def send(client, endpoint: Endpoint, world, name: str | None = None, value: str | None = None, body=None):

@@ -35,9 +35,8 @@ def main() -> None:
     from registrations.services.demo import demo_population_generate
     from schedules.demo import schedules_demo_seed
     from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
-    from tests.factories import staff_user
-    from tests.test_access_matrix import A, kecamatan_world
-    from tests.test_hostile_input import hostile_world
+    from tests.factories import hostile_world, kecamatan_world, staff_user
+    from tests.helpers import KALIWUNGU as A
 
     call_command("migrate", interactive=False, verbosity=0)
     regions_load()
@@ -120,7 +119,7 @@ def _admin_rows(today: dt.date) -> None:
     from core.models import AuditEvent
     from schedules.services.queue import walk_in_register
     from tests.factories import OutreachSessionFactory, StockLocationFactory, citizen_aged, staff_user
-    from tests.test_access_matrix import A
+    from tests.helpers import KALIWUNGU as A
 
     now = timezone.now()
     admin_user = get_user_model().objects.get(username="stage-admin")

@@ -24,12 +24,9 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import reverse
 
-from blanks.models import StockLocation
-from registrations.models import Citizen, ServiceRequest
-from schedules.models import Appointment, OutreachSession, Slot
 from tests.deployment import HttpClient
+from tests.helpers import DASHBOARD_URLS
 from tests.routes import url_entries
-from tests.test_access_matrix import DASHBOARD_URLS
 
 pytestmark = pytest.mark.browser
 
@@ -53,15 +50,15 @@ SKIPPED = {
     "admin:jsi18n": "the admin's JavaScript catalogue, loaded by the admin pages visited",
     "admin:view_on_site": "redirects to an object's page elsewhere",
     "admin:None": "the admin's unnamed redirects (<id>/ → <id>/change/) and its catch-all 404",
-    "dashboard:coverage_recompute": POST_ONLY + "; the stage presses its button",
+    "dashboard:coverage-recompute": POST_ONLY + "; the stage presses its button",
     "dashboard:request-action": POST_ONLY,
     "dashboard:session-cancel": POST_ONLY,
     "dashboard:slot-remove": POST_ONLY,
     "dashboard:check-in-action": POST_ONLY,
     "dashboard:walk-in": POST_ONLY,
     "dashboard:call-next": POST_ONLY,
-    "dashboard:targets_export": "a file download (XLSX; tests/dashboard/test_exports.py)",
-    "dashboard:citizens_export": "a file download (XLSX; tests/dashboard/test_exports.py)",
+    "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
+    "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "schedules:cancel": POST_ONLY,
     "schedules:reschedule": POST_ONLY,
     "schedules:calendar": "a file download (.ics; tests/schedules)",
@@ -121,12 +118,12 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
     """Every page (URL filled from the seeded objects), and the routes it could not fill."""
     objects = seed["objects"]
     sample = {
-        Citizen: SimpleNamespace(pk=objects["citizen"]),
-        ServiceRequest: SimpleNamespace(pk=objects["request"]),
-        OutreachSession: SimpleNamespace(pk=objects["session"]),
-        Slot: SimpleNamespace(pk=objects["slot"]),
-        Appointment: SimpleNamespace(code=objects["appointment"]),
-        StockLocation: SimpleNamespace(code=objects["location"]),
+        "Citizen": SimpleNamespace(pk=objects["citizen"]),
+        "ServiceRequest": SimpleNamespace(pk=objects["request"]),
+        "OutreachSession": SimpleNamespace(pk=objects["session"]),
+        "Slot": SimpleNamespace(pk=objects["slot"]),
+        "Appointment": SimpleNamespace(code=objects["appointment"]),
+        "StockLocation": SimpleNamespace(code=objects["location"]),
     }
     booking = seed["booking"]
     token = urllib.parse.urlencode({"token": booking["token"]})
