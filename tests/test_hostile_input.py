@@ -21,6 +21,7 @@ from django.utils import timezone
 from registrations.coverage import coverage_recompute
 from schedules.models import Appointment, Slot
 from schedules.services import appointment_book
+from tests.caches import locmem_caches
 from tests.factories import OutreachSessionFactory, citizen_aged
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def client(client):
 def _fresh_throttles(settings):
     # Throttle counters in memory, emptied before every request (a 429 would hide what the
     # validation does with the value).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = locmem_caches("hostile-input")
     settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
     # A failed login still hashes the password once (timing safety): make that cheap here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from schedules.messaging import LocmemSMSBackend
+from tests.caches import locmem_caches
 from tests.factories import staff_user
 
 KALIWUNGU = "33.19.01"
@@ -14,9 +15,7 @@ JATI = "33.19.03"
 @pytest.fixture(autouse=True)
 def _sms_to_memory(settings):
     settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash-ops"}
-    }
+    settings.CACHES = locmem_caches("dash-ops")
     cache.clear()
     LocmemSMSBackend.outbox = []
     yield
