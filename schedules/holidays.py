@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
@@ -32,10 +33,11 @@ NATIONAL_CATEGORIES = (PUBLIC, GOVERNMENT)
 
 
 @lru_cache(maxsize=64)
-def national_holidays(year: int) -> dict[dt.date, str]:
-    """Indonesia's public holidays and cuti bersama days of `year`, named in Indonesian."""
+def national_holidays(year: int) -> MappingProxyType[dt.date, str]:
+    """Indonesia's public holidays and cuti bersama days of `year`, named in Indonesian (read-only:
+    the mapping is cached)."""
     calendar = holidays.country_holidays("ID", years=year, categories=NATIONAL_CATEGORIES, language="id")
-    return dict(sorted(calendar.items()))
+    return MappingProxyType(dict(sorted(calendar.items())))
 
 
 def holidays_between(start: dt.date, end: dt.date) -> dict[dt.date, str]:

@@ -66,6 +66,26 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nlog check: none of the {len(USED_NIKS)} NIKs used by the tests appear in {RUN_LOG.name}")
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_rows_left_behind(request, django_db_blocker):
+    """Transactional tests (gunicorn, live servers) commit throttle counters to the database cache,
+    which the flush after such a test does not empty (it is no model's table): once expired, those
+    rows would cost a later test extra queries (the cache deletes them when read)."""
+    yield
+    if _is_transactional(request):
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM kudus_cache")
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager_by_default(request):
     """Tasks run in process unless a test asks for the real worker (marker `celery_worker`)."""
