@@ -66,24 +66,22 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nlog check: none of the {len(USED_NIKS)} NIKs used by the tests appear in {RUN_LOG.name}")
 
 
-def _is_transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
-
-
 @pytest.fixture(autouse=True)
-def _no_cache_rows_left_behind(request, django_db_blocker):
-    """Transactional tests (gunicorn, live servers) commit throttle counters to the database cache,
-    which the flush after such a test does not empty (it is no model's table): once expired, those
-    rows would cost a later test extra queries (the cache deletes them when read)."""
-    yield
-    if _is_transactional(request):
+def _empty_database_cache(request, django_db_blocker):
+    """Every database test starts with an empty database cache. Rows committed outside a test's
+    transaction (gunicorn and live-server runs, the flush after a transactional test does not
+    empty a table that is no model's) would otherwise carry throttle counters into later tests and,
+    once expired, cost them extra queries (the cache deletes expired rows when it reads them)."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_database:
+        request.getfixturevalue("django_db_setup")  # the test database, never the configured one
         from django.db import connection
 
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM kudus_cache")
+    yield
 
 
 @pytest.fixture(autouse=True)
