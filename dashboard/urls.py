@@ -6,6 +6,7 @@ from dashboard.views import (
     audit,
     checkin,
     citizens,
+    coverage_map,
     overview,
     service_requests,
     sessions,
@@ -19,6 +20,8 @@ app_name = "dashboard"
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("coverage/recompute/", overview.coverage_recompute_request, name="coverage-recompute"),
+    path("map/", coverage_map.coverage_map_page, name="map"),
+    re_path(r"^areas/(?P<code>[0-9.]{2,13})/$", coverage_map.coverage_area, name="area"),
     path("targets/", targets.targets, name="targets"),
     path("targets/export/", targets.targets_export, name="targets-export"),
     path("citizens/", citizens.citizen_list, name="citizens"),

@@ -382,3 +382,53 @@ def coverage_export_rows(
             )
 
     return generate()
+
+
+# --- Map and drill-down (one measure per area, from the latest run) -----------------------------
+MEASURES = ("recording", "printing", "ikd", "pemula")
+
+
+@dataclass(frozen=True)
+class AreaGap:
+    """The gap of one measure in one area: `base` residents of whom `done` are served."""
+
+    code: str
+    parent_code: str
+    level: str
+    base: int
+    done: int
+
+    @property
+    def gap(self) -> int:
+        return self.base - self.done
+
+    @property
+    def gap_pct(self) -> float | None:
+        return round(100 * self.gap / self.base, 2) if self.base else None
+
+
+def _measure_of(snapshot: CoverageSnapshot, measure: str) -> tuple[int, int]:
+    if measure in ("recording", "pemula"):
+        return snapshot.wajib_ktp, snapshot.recorded
+    if measure == "printing":
+        return snapshot.wajib_ktp, snapshot.printed
+    if measure == "ikd":
+        return snapshot.wajib_ktp, snapshot.ikd_activated
+    raise ValueError(measure)
+
+
+def coverage_gaps(*, measure: str, levels: tuple[str, ...] = (Level.DESA,)) -> dict:
+    """The gap of `measure` (recording, printing or IKD among wajib KTP; recording among
+    first-time voters) per area of `levels` in the latest run: {"run": run, "areas": {code: AreaGap}}.
+    Not scoped: callers grey out what the user may not see."""
+    if measure not in MEASURES:
+        raise ValueError(measure)
+    run = coverage_latest_run()
+    cohort = Cohort.PEMULA if measure == "pemula" else Cohort.ALL
+    areas = {}
+    for s in run.snapshots.filter(level__in=levels, cohort=cohort).order_by("area_code"):
+        base, done = _measure_of(s, measure)
+        areas[s.area_code] = AreaGap(
+            code=s.area_code, parent_code=s.parent_code, level=s.level, base=base, done=done
+        )
+    return {"run": run, "areas": areas}
