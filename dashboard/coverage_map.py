@@ -63,6 +63,7 @@ def legend() -> list[dict]:
         else:
             label = _("%(low)d–%(high)d%%") % {"low": lower, "high": upper}
         items.append({"band": f"g{index}", "label": label})
+    items.append({"band": "nodata", "label": _("no residents in this measure")})
     items.append({"band": "out", "label": _("outside your kecamatan")})
     return items
 
@@ -126,6 +127,7 @@ def coverage_map(*, user, measure: str) -> dict:
         "measure_label": MEASURE_LABELS[measure],
         "measures": [{"key": key, "label": SHORT_LABELS[key]} for key in MEASURES],
         "view_box": geometry.view_box,
+        "kecamatan_borders": geometry.kecamatan_borders,
         "areas": areas,
         "kecamatan": kecamatan,
         "legend": legend(),

@@ -9,8 +9,10 @@ figures to ready-made path strings.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,6 +40,7 @@ class MapGeometry:
     height: int
     desa: dict[str, Shape]
     kecamatan: dict[str, Shape]
+    kecamatan_borders: str  # the desa edges shared by two kecamatan
 
     @property
     def view_box(self) -> str:
@@ -89,9 +92,28 @@ def map_geometry() -> MapGeometry:
             label_y=round(label_y, 1),
         )
 
+    # The kecamatan outlines of the source are coarse: their borders are drawn from the desa edges
+    # instead.
+    edges: dict[str, Counter] = {}
+    for feature in desa_features:
+        counter = edges.setdefault(feature["properties"]["code"][:8], Counter())
+        for ring in _rings(feature["geometry"]):
+            for a, b in itertools.pairwise(ring):
+                counter[tuple(sorted((tuple(a), tuple(b))))] += 1
+    # Kept: edges shared with a desa of another kecamatan (an exact vertex match in the source);
+    # edges no other desa shares are left out, as unmatched interior ones would draw as stray lines.
+    seen_in = Counter(edge for counter in edges.values() for edge in counter)
+    border = set()
+    for counter in edges.values():
+        border.update(edge for edge, n in counter.items() if n == 1 and seen_in[edge] > 1)
+    parts = []
+    for a, b in sorted(border):
+        (x1, y1), (x2, y2) = project(*a), project(*b)
+        parts.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
     return MapGeometry(
         width=VIEW_WIDTH,
         height=height,
+        kecamatan_borders="".join(parts),
         desa={s.code: s for s in map(shape, desa_features)},
         kecamatan={s.code: s for s in map(shape, kecamatan_features)},
     )
