@@ -36,6 +36,20 @@ from _setup import setup_django
 
 HERE = Path(__file__).resolve().parent
 TARGET_MS = 300
+# Issue 16: the map, targets and drill-down pages answer under 150 ms p95 (the school visit list
+# keeps the general 300 ms).
+PAGE_TARGETS_MS = dict.fromkeys(
+    (
+        "targets",
+        "targets, by IKD gap",
+        "coverage map",
+        "coverage map, IKD",
+        "drill-down, kabupaten",
+        "drill-down, kecamatan",
+        "drill-down, desa",
+    ),
+    150,
+)
 SERVICE_REQUESTS = 5_000
 AUDIT_EVENTS = 20_000
 TREND_DAYS = 7
@@ -196,6 +210,17 @@ def pages(sample: dict) -> list[tuple[str, str, tuple[str, ...]]]:
         ("citizens, search by name (no match)", "/dashboard/citizens/?q=Zzyzx", both),
         ("citizen detail", f"/dashboard/citizens/{sample['citizen_id']}/", both),
         ("targets", "/dashboard/targets/", both),
+        ("targets, by IKD gap", "/dashboard/targets/?measure=ikd", both),
+        ("coverage map", "/dashboard/map/", both),
+        ("coverage map, IKD", "/dashboard/map/?measure=ikd", both),
+        ("drill-down, kabupaten", "/dashboard/areas/33.19/", both),
+        ("drill-down, kecamatan", "/dashboard/areas/33.19.01/", both),
+        ("drill-down, desa", f"/dashboard/areas/{sample['desa']}/", both),
+        (
+            "school visit list (largest school)",
+            f"/dashboard/schools/visit/?school={quote(sample['largest_school'])}&date={sample['visit']}",
+            ("supervisor",),
+        ),
         ("daily report", "/dashboard/report/daily/", both),
         ("requests queue", "/dashboard/requests/", both),
         ("sessions", "/dashboard/sessions/", both),
@@ -233,6 +258,7 @@ def main() -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 404s of absent pages
 
     from django.conf import settings
+    from django.db.models import Count
     from django.test import Client
     from django.test.utils import override_settings
     from django.utils import timezone
@@ -253,6 +279,14 @@ def main() -> None:
         "name": citizen.full_name.split()[0],  # a given name: thousands of matches across the table
         "citizen_id": citizen.pk,
         "school": Citizen.objects.exclude(school="").values_list("school", flat=True).first(),
+        "largest_school": Citizen.objects.exclude(school="")
+        .values("school")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("school", flat=True)
+        .first(),
+        "desa": citizen.desa_id,
+        "visit": (today + dt.timedelta(days=30)).isoformat(),
         # Where 2,000 clicks on Next (100,000 rows) and 200 in one kecamatan lead.
         "anchor_100k": Citizen.objects.order_by("full_name", "id").values_list("id", flat=True)[99_999],
         "anchor_kaliwungu_10k": kaliwungu.values_list("id", flat=True)[9_999],
@@ -280,9 +314,10 @@ def main() -> None:
                     trivial[role] = median
                     trivial.setdefault("admin", median)
                 ratio = median / trivial.get(role, trivial["supervisor"])
+                target = PAGE_TARGETS_MS.get(label, TARGET_MS)
                 verdict = (
                     "ok"
-                    if p95(times) < TARGET_MS and status == 200
+                    if p95(times) < target and status == 200
                     else "SLOW"
                     if status == 200
                     else f"HTTP {status}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django import forms
@@ -38,10 +39,33 @@ class TargetsFilterForm(forms.Form):
         label=gettext_lazy("rows"),
     )
 
+    measure = forms.ChoiceField(
+        choices=[
+            ("recording", gettext_lazy("Recording")),
+            ("printing", gettext_lazy("Printing")),
+            ("ikd", gettext_lazy("IKD")),
+            ("pemula", gettext_lazy("First-time voters")),
+        ],
+        required=False,
+        initial="recording",
+        label=gettext_lazy("ranked by the gap in"),
+    )
+    until = forms.DateField(
+        required=False,
+        label=gettext_lazy("turning 16/17 by"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
     def __init__(self, *args, scope=None, **kwargs):
         super().__init__(*args, **kwargs)
         if scope is not None:
             self.fields["kecamatan"].queryset = Kecamatan.objects.filter(code__in=scope)
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and not (dt.date(2000, 1, 1) <= until <= dt.date(2100, 12, 31)):
+            raise forms.ValidationError(gettext_lazy("Choose a date between 2000 and 2100."))
+        return until
 
 
 class AuditFilterForm(forms.Form):
@@ -148,6 +172,9 @@ class SessionFieldsForm(forms.Form):
     @classmethod
     def initial_from(cls, params) -> dict:
         initial = {"services": [Service.RECORDING, Service.PRINTING, Service.IKD_ACTIVATION]}
+        asked = [s for s in (params.get("services") or "")[:100].split(",") if s in Service.values]
+        if asked:
+            initial["services"] = asked  # the targets page's "plan a session here"
         for param, field in cls.PREFILL.items():
             value = (params.get(param) or "").strip()[:255]
             if value:

@@ -3,8 +3,10 @@ jemput-bola session there (the sessions form reads `kind`, `kecamatan` and `venu
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from core.access import kecamatan_scope
 from regions.models import Desa
 from registrations.coverage import coverage_thresholds
-from registrations.coverage_selectors import coverage_targets, unrecorded_eligible_residents
+from registrations.coverage_selectors import service_targets, unrecorded_eligible_residents
 from registrations.models import CoverageRun
 from schedules.models import SessionKind
 
@@ -34,10 +36,14 @@ TARGET_EXPORT_LABELS = (
 )
 
 
-def plan_session_url(*, kind: str, kecamatan: str | None, venue: str) -> str:
+def plan_session_url(
+    *, kind: str, kecamatan: str | None, venue: str, services: list[str] | None = None
+) -> str:
     params = {"kind": kind, "venue": venue}
     if kecamatan:
         params["kecamatan"] = kecamatan
+    if services:
+        params["services"] = ",".join(services)
     return f"{SESSION_NEW_PATH}?{urlencode(params)}"
 
 
@@ -71,22 +77,36 @@ def school_kecamatan(names: list[str], *, run: CoverageRun, user) -> dict[str, s
     return {school: code for school, (_n, code) in best.items()}
 
 
-def targets_for_planning(*, user, limit: int = 20, kecamatan: str | None = None) -> dict:
-    """`coverage_targets` (scoped to the user; Http404 for a kecamatan outside it) with a
-    `plan_url` on every desa and school. Raises CoverageNotComputedError before the first run."""
-    data = coverage_targets(user=user, limit=limit, kecamatan=kecamatan)
+def targets_for_planning(
+    *,
+    user,
+    limit: int = 20,
+    kecamatan: str | None = None,
+    measure: str = "recording",
+    until: dt.date | None = None,
+) -> dict:
+    """`service_targets` (scoped to the user; Http404 for a kecamatan outside it) with a `plan_url`
+    on every desa and school, prefilled with the services needed there. `until` defaults to the
+    election date. Raises CoverageNotComputedError before the first run."""
+    data = service_targets(
+        user=user, measure=measure, until=until or settings.ELECTION_DATE, limit=limit, kecamatan=kecamatan
+    )
     kinds = dict(Desa.objects.filter(code__in=[d["code"] for d in data["desa"]]).values_list("code", "kind"))
     for row in data["desa"]:
         row["plan_url"] = plan_session_url(
             kind=SessionKind.OTHER,
             kecamatan=row["kecamatan_code"],
             venue=desa_venue(row["name"], kinds.get(row["code"], Desa.Kind.DESA)),
+            services=row["services"],
         )
     run = CoverageRun.objects.get(pk=data["run_id"])
     homes = school_kecamatan([s["name"] for s in data["schools"]], run=run, user=user)
     for row in data["schools"]:
         row["kecamatan_code"] = homes.get(row["name"])
         row["plan_url"] = plan_session_url(
-            kind=SessionKind.SCHOOL, kecamatan=row["kecamatan_code"], venue=row["name"]
+            kind=SessionKind.SCHOOL,
+            kecamatan=row["kecamatan_code"],
+            venue=row["name"],
+            services=row["services"],
         )
     return data

@@ -29,8 +29,8 @@ from registrations.coverage import (
     may_record_condition,
     unrecorded_condition,
 )
-from registrations.eligibility import age_on
-from registrations.models import CoverageRun, CoverageSnapshot
+from registrations.eligibility import age_cutoff, age_on
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot
 from registrations.nik import mask_nik
 
 Level = CoverageSnapshot.Level
@@ -382,3 +382,176 @@ def coverage_export_rows(
             )
 
     return generate()
+
+
+# --- Map and drill-down (one measure per area, from the latest run) -----------------------------
+MEASURES = ("recording", "printing", "ikd", "pemula")
+
+
+@dataclass(frozen=True)
+class AreaGap:
+    """The gap of one measure in one area: `base` residents of whom `done` are served."""
+
+    code: str
+    parent_code: str
+    level: str
+    base: int
+    done: int
+
+    @property
+    def gap(self) -> int:
+        return self.base - self.done
+
+    @property
+    def gap_pct(self) -> float | None:
+        return round(100 * self.gap / self.base, 2) if self.base else None
+
+
+def _measure_of(snapshot: CoverageSnapshot, measure: str) -> tuple[int, int]:
+    if measure in ("recording", "pemula"):
+        return snapshot.wajib_ktp, snapshot.recorded
+    if measure == "printing":
+        return snapshot.wajib_ktp, snapshot.printed
+    if measure == "ikd":
+        return snapshot.wajib_ktp, snapshot.ikd_activated
+    raise ValueError(measure)
+
+
+def coverage_gaps(*, measure: str, levels: tuple[str, ...] = (Level.DESA,)) -> dict:
+    """The gap of `measure` (recording, printing or IKD among wajib KTP; recording among
+    first-time voters) per area of `levels` in the latest run: {"run": run, "areas": {code: AreaGap}}.
+    Not scoped: callers grey out what the user may not see."""
+    if measure not in MEASURES:
+        raise ValueError(measure)
+    run = coverage_latest_run()
+    cohort = Cohort.PEMULA if measure == "pemula" else Cohort.ALL
+    areas = {}
+    for s in run.snapshots.filter(level__in=levels, cohort=cohort).order_by("area_code"):
+        base, done = _measure_of(s, measure)
+        areas[s.area_code] = AreaGap(
+            code=s.area_code, parent_code=s.parent_code, level=s.level, base=base, done=done
+        )
+    return {"run": run, "areas": areas}
+
+
+# --- Targets for every service ------------------------------------------------------------------
+SERVICES_OF_MEASURE = {
+    "recording": ("recording",),
+    "printing": ("printing",),
+    "ikd": ("ikd_activation",),
+    "pemula": ("recording",),
+}
+
+
+def _turning_conditions(t: Thresholds, until: dt.date) -> dict[str, Q]:
+    """Residents who turn 16 / 17 after the reference date, on or before `until`."""
+    return {
+        "turning_16": Q(birth_date__gt=t.record_born_by, birth_date__lte=age_cutoff(until, 16)),
+        "turning_17": Q(birth_date__gt=t.wajib_born_by, birth_date__lte=age_cutoff(until, 17)),
+    }
+
+
+def _service_gap_conditions(t: Thresholds) -> dict[str, Q]:
+    """Per measure, the living residents it counts as not yet served: residents who may record
+    (wajib KTP and unmarried 16-year-olds) not recorded; wajib KTP not printed / without IKD;
+    first-time voters not recorded (the snapshots' arithmetic, with the age_16 cohort added)."""
+    wajib = ~Q(marital_status=Citizen.MaritalStatus.BELUM_KAWIN) | Q(birth_date__lte=t.wajib_born_by)
+    return {
+        "recording": may_record_condition(t) & unrecorded_condition(t),  # the 16-year-olds too
+        "printing": wajib & (Q(printed_at__isnull=True) | Q(printed_at__gte=t.until)),
+        "ikd": wajib & (Q(ikd_activated_at__isnull=True) | Q(ikd_activated_at__gte=t.until)),
+        "pemula": _pemula_condition(t) & unrecorded_condition(t),
+    }
+
+
+def service_targets(
+    *, user, measure: str, until: dt.date, limit: int = 20, kecamatan: str | None = None
+) -> dict:
+    """Desa and schools ranked by the gap of `measure`, each with the gaps of all four measures
+    (recording counting everyone who may record, the 16-year-olds included),
+    the residents turning 16 and 17 after the reference date up to `until`, and the services a
+    session there would need (those with a gap). Desa gaps come from the latest run; schools and
+    the projected birthdays are counted live (one grouped query each) with the run's thresholds.
+    Scoped to the user's kecamatan; Http404 for a kecamatan outside it."""
+    if measure not in MEASURES:
+        raise ValueError(measure)
+    run = coverage_latest_run()
+    scope = kecamatan_scope(user)
+    if kecamatan is not None and (
+        not Kecamatan.objects.filter(code=kecamatan).exists()
+        or (scope is not None and kecamatan not in scope)
+    ):
+        raise Http404(kecamatan)
+    codes = {kecamatan} if kecamatan else scope
+    t = _run_thresholds(run)
+    turning = _turning_conditions(t, until)
+
+    gaps = {m: coverage_gaps(measure=m, levels=(Level.DESA,))["areas"] for m in MEASURES}
+    # Recording targets include the unmarried 16-year-olds, who may record (not wajib yet).
+    age_16 = dict(
+        run.snapshots.filter(level=Level.DESA, cohort=Cohort.AGE_16).values_list("area_code", "unrecorded")
+    )
+    names = area_names()
+    residents = living_residents()
+    if codes is not None:
+        residents = residents.filter(desa__kecamatan_id__in=codes)
+    births = {
+        row["desa_id"]: row
+        for row in residents.order_by()
+        .values("desa_id")
+        .annotate(**{key: Count("id", filter=q) for key, q in turning.items()})
+    }
+    desa = []
+    for code, gap in gaps[measure].items():
+        if codes is not None and gap.parent_code not in codes:
+            continue
+        row = {
+            "code": code,
+            "name": names.get(code, ""),
+            "kecamatan_code": gap.parent_code,
+            "kecamatan": names.get(gap.parent_code, ""),
+            "gaps": {m: (gaps[m][code].gap if code in gaps[m] else 0) for m in MEASURES},
+            "age_16": age_16.get(code, 0),
+            "turning_16": births.get(code, {}).get("turning_16", 0),
+            "turning_17": births.get(code, {}).get("turning_17", 0),
+        }
+        desa.append(row)
+    for row in desa:
+        row["gaps"]["recording"] += row["age_16"]
+    desa = [d for d in desa if d["gaps"][measure]]
+    desa.sort(key=lambda d: (-d["gaps"][measure], d["code"]))
+
+    gap_q = _service_gap_conditions(t)
+    school_rows = (
+        residents.filter(school__gt="")
+        .order_by()
+        .values("school")
+        .annotate(
+            **{f"gap_{m}": Count("id", filter=q) for m, q in gap_q.items()},
+            **{key: Count("id", filter=q) for key, q in turning.items()},
+        )
+        .filter(**{f"gap_{measure}__gt": 0})
+        .order_by(f"-gap_{measure}", "school")[:limit]
+    )
+    schools = [
+        {
+            "name": s["school"],
+            "gaps": {m: s[f"gap_{m}"] for m in MEASURES},
+            "turning_16": s["turning_16"],
+            "turning_17": s["turning_17"],
+        }
+        for s in school_rows
+    ]
+    for row in [*desa, *schools]:
+        row["services"] = sorted(
+            {service for m in MEASURES if row["gaps"][m] for service in SERVICES_OF_MEASURE[m]}
+        )
+    return {
+        "run_id": run.pk,
+        "computed_at": run.computed_at,
+        "reference_date": run.reference_date,
+        "measure": measure,
+        "until": until,
+        "desa": desa[:limit],
+        "schools": schools,
+    }

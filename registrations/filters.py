@@ -30,6 +30,10 @@ class CitizenFilter(django_filters.FilterSet):
     )
     recorded = django_filters.BooleanFilter(field_name="recorded_at", lookup_expr="isnull", exclude=True,
                                             label=_("recorded"))  # fmt: skip
+    printed = django_filters.BooleanFilter(field_name="printed_at", lookup_expr="isnull", exclude=True,
+                                           label=_("printed"))  # fmt: skip
+    ikd = django_filters.BooleanFilter(field_name="ikd_activated_at", lookup_expr="isnull", exclude=True,
+                                       label=_("IKD activated"))  # fmt: skip
     eligible = django_filters.BooleanFilter(method="filter_eligible", label=_("wajib KTP"))
     pemula = django_filters.BooleanFilter(method="filter_pemula", label=_("first-time voter"))
     school = django_filters.CharFilter(
@@ -38,7 +42,7 @@ class CitizenFilter(django_filters.FilterSet):
 
     class Meta:
         model = Citizen
-        fields = ["q", "kecamatan", "desa", "recorded", "eligible", "pemula", "school"]
+        fields = ["q", "kecamatan", "desa", "recorded", "printed", "ikd", "eligible", "pemula", "school"]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(search_q(value)) if value else queryset

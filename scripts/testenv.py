@@ -67,6 +67,8 @@ def ensure_system_packages() -> None:
         missing.append("redis-server")
     if not Path("/usr/bin/chromium").exists() and os.environ.get("KUDUS_SKIP_BROWSER") != "1":
         missing.append("chromium")
+    if not shutil.which("pdftoppm"):  # the printed pages (PDF) are looked at as PNG
+        missing.append("poppler-utils")
     if not any((path / "initdb").exists() for path in PG_BIN_CANDIDATES):
         missing.append("postgresql")
     if not shutil.which("xgettext"):

@@ -141,6 +141,8 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     ],
     "dashboard:booking": lambda o: [{"code": o["Appointment"].code}],
     "dashboard:stock-location": lambda o: [{"code": o["StockLocation"].code}],
+    # The drill-down of the kecamatan and of its citizen's desa.
+    "dashboard:area": lambda o: [{"code": o["Kecamatan"].code}, {"code": o["Citizen"].desa_id}],
     "dashboard:stock-post": lambda o: [{"kind": kind} for kind in ("receive", "transfer", "spoil", "adjust")],
 }
 # URL parameters that choose a page or an action, not an object: a route with only these is

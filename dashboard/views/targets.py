@@ -23,12 +23,16 @@ def targets(request):
     """Where to send the next jemput-bola team: desa and schools by unrecorded residents."""
     scope = kecamatan_scope(request.user)
     form = TargetsFilterForm(request.GET or None, scope=scope)
-    kecamatan, limit = None, 20
+    kecamatan, limit, measure, until = None, 20, "recording", None
     if form.is_valid():
         kecamatan = form.cleaned_data["kecamatan"].code if form.cleaned_data["kecamatan"] else None
         limit = form.cleaned_data["limit"] or 20
+        measure = form.cleaned_data["measure"] or "recording"
+        until = form.cleaned_data["until"]
     try:
-        data = targets_for_planning(user=request.user, limit=limit, kecamatan=kecamatan)
+        data = targets_for_planning(
+            user=request.user, limit=limit, kecamatan=kecamatan, measure=measure, until=until
+        )
     except CoverageNotComputedError:
         data = None
     areas = Kecamatan.objects.order_by("code")

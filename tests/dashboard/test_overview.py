@@ -103,7 +103,13 @@ def test_kecamatan_are_sorted_by_gap_and_the_operators_own_is_highlighted(client
     # Operators see the kabupaten figure too, and their kecamatan beside it.
     assert "99,70%" in page
     assert re.search(r'data-testid="own-kecamatan">[^<]*Jati: <strong>99,16%</strong>', page)
-    assert re.search(r'<tr class="highlight"> <th scope="row">Jati <span class="tag">', page)
+    assert re.search(
+        r'<tr class="highlight"> <th scope="row">'
+        r'<a href="/dashboard/areas/33.19.03/">Jati</a> <span class="tag">',
+        page,
+    )
+    # Only their own kecamatan's row leads down into its desa.
+    assert 'href="/dashboard/areas/33.19.01/"' not in page
 
 
 def test_the_trend_has_one_point_per_day_the_last_computation_of_it(client, supervisor):

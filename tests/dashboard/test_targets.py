@@ -1,4 +1,6 @@
-"""The targets page: ranked desa and schools (first-time voters first), plan links, area exports."""
+"""The targets page: desa and schools ranked by the gap of the chosen service (recording, printing,
+IKD, first-time voters), the residents turning 16/17 by a date, plan links with the services needed
+there, area exports."""
 
 from __future__ import annotations
 
@@ -43,22 +45,57 @@ def population(regions):
 
 def rows_of(page: str, table_heading_id: str) -> list[str]:
     section = page.split(f'id="{table_heading_id}"', 1)[1].split("</section>", 1)[0].split("<tbody>", 1)[1]
-    return re.findall(r"<tr>.*?</tr>", section, flags=re.S)
+    return re.findall(r"<tr[ >].*?</tr>", section, flags=re.S)
 
 
-def test_desa_are_ranked_first_time_voters_first_with_a_plan_link(client, supervisor, population):
+def plan_params(row: str) -> dict:
+    link = re.search(r'href="(/dashboard/sessions/new/\?[^"]+)"', row).group(1).replace("&amp;", "&")
+    return parse_qs(urlsplit(link).query)
+
+
+def test_desa_are_ranked_by_the_chosen_measure_with_a_plan_link(client, supervisor, population):
     client.force_login(supervisor)
     page = client.get("/dashboard/targets/").content.decode()
     desa_rows = rows_of(page, "desa-heading")
-    assert population["jati"].name in desa_rows[0]  # 2 first-time voters beat 3 adults
-    assert population["kaliwungu"].name in desa_rows[1]
-    link = re.search(r'href="(/dashboard/sessions/new/\?[^"]+)"', desa_rows[0]).group(1).replace("&amp;", "&")
-    params = parse_qs(urlsplit(link).query)
-    assert params == {
+    # Recording: 3 unrecorded adults in Kaliwungu beat Jati's 2, then Kota Kudus' 16-year-old.
+    assert population["kaliwungu"].name in desa_rows[0]
+    assert population["jati"].name in desa_rows[1]
+    assert len(desa_rows) == 3
+    assert plan_params(desa_rows[1]) == {
         "kind": ["other"],
         "venue": [f"Balai Desa {population['jati'].name}"],
         "kecamatan": ["33.19.03"],
+        "services": ["ikd_activation,printing,recording"],
     }
+    pemula = client.get("/dashboard/targets/", {"measure": "pemula"}).content.decode()
+    desa_rows = rows_of(pemula, "desa-heading")
+    assert population["jati"].name in desa_rows[0] and len(desa_rows) == 1  # the only first-time voters
+
+
+def test_the_16_year_old_needs_recording_only(client, supervisor, population):
+    client.force_login(supervisor)
+    page = client.get("/dashboard/targets/", {"kecamatan": "33.19.02"}).content.decode()
+    (row,) = rows_of(page, "desa-heading")
+    assert plan_params(row)["services"] == ["recording"]  # not wajib: no printing, no IKD gap
+    (school,) = rows_of(page, "schools-heading")
+    assert "SMK 2" in school and plan_params(school)["services"] == ["recording"]
+
+
+def test_residents_turning_16_and_17_by_the_chosen_date_are_counted(client, supervisor, population):
+    today = timezone.localdate()
+    kaliwungu = population["kaliwungu"]
+    citizen_aged(16, on=today, days_after_birthday=-10, desa=kaliwungu)  # turns 16 in 10 days
+    citizen_aged(17, on=today, days_after_birthday=-40, desa=kaliwungu)  # turns 17 in 40 days
+    client.force_login(supervisor)
+
+    def turning(until: dt.date) -> list[str]:
+        page = client.get("/dashboard/targets/", {"kecamatan": "33.19.01", "until": until.isoformat()})
+        (row,) = rows_of(page.content.decode(), "desa-heading")
+        return re.findall(r"<td>(\d+)</td>", row)[-2:]
+
+    assert turning(today + dt.timedelta(days=9)) == ["0", "0"]
+    assert turning(today + dt.timedelta(days=10)) == ["1", "0"]
+    assert turning(today + dt.timedelta(days=40)) == ["1", "1"]
 
 
 def test_schools_carry_a_plan_link_to_the_kecamatan_where_their_students_live(client, supervisor, population):
@@ -66,13 +103,11 @@ def test_schools_carry_a_plan_link_to_the_kecamatan_where_their_students_live(cl
     page = client.get("/dashboard/targets/").content.decode()
     school_rows = rows_of(page, "schools-heading")
     assert "SMA 1 Jati" in school_rows[0] and "SMK 2" in school_rows[1]
-    link = (
-        re.search(r'href="(/dashboard/sessions/new/\?[^"]+)"', school_rows[0]).group(1).replace("&amp;", "&")
-    )
-    assert parse_qs(urlsplit(link).query) == {
+    assert plan_params(school_rows[0]) == {
         "kind": ["school"],
         "venue": ["SMA 1 Jati"],
         "kecamatan": ["33.19.03"],
+        "services": ["ikd_activation,printing,recording"],
     }
 
 
@@ -134,3 +169,13 @@ def test_before_the_first_recompute_targets_say_so(client, supervisor):
     client.force_login(supervisor)
     response = client.get("/dashboard/targets/")
     assert response.status_code == 200 and "/dashboard/sessions/new/" not in response.content.decode()
+
+
+def test_the_plan_link_prefills_the_session_form_with_the_services_needed(client, supervisor, population):
+    client.force_login(supervisor)
+    page = client.get("/dashboard/sessions/new/", {"kind": "school", "services": "recording,bogus"}).content
+    checked = re.findall(rb'<input type="checkbox" name="services" value="(\w+)"[^>]*checked', page)
+    assert checked == [b"recording"]
+    page = client.get("/dashboard/sessions/new/").content
+    checked = re.findall(rb'<input type="checkbox" name="services" value="(\w+)"[^>]*checked', page)
+    assert checked == [b"recording", b"printing", b"ikd_activation"]

@@ -1,0 +1,109 @@
+"""The school visit planner: the attendance list of a school for a visit day (printable, CSV/XLSX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import BadRequest
+from django.shortcuts import render
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
+
+from core.access import DESK_STAFF
+from core.exports import export_response
+from dashboard.access import roles_required
+from dashboard.exports import export_allowed, export_audit, export_check, export_format
+from dashboard.targets import plan_session_url
+from registrations.school_visits import school_visit_students
+from registrations.selectors import can_see_full_personal_data
+from schedules.models import SessionKind
+
+SERVICE_LABELS = {
+    "recording": gettext_lazy("recording"),
+    "printing": gettext_lazy("printing"),
+    "ikd_activation": gettext_lazy("IKD activation"),
+}
+EXPORT_LABELS = (
+    gettext_lazy("NIK"),
+    gettext_lazy("full name"),
+    gettext_lazy("sex"),
+    gettext_lazy("age on the visit day"),
+    gettext_lazy("desa"),
+    gettext_lazy("services needed"),
+)
+
+
+class SchoolVisitForm(forms.Form):
+    school = forms.CharField(max_length=150, label=gettext_lazy("school"))
+    date = forms.DateField(
+        label=gettext_lazy("visit date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not (dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31)):
+            raise forms.ValidationError(gettext_lazy("Choose a date between 2000 and 2100."))
+        return day
+
+
+def _students(request):
+    form = SchoolVisitForm(request.GET or None)
+    if not form.is_valid():
+        return form, None
+    full_nik = can_see_full_personal_data(request.user)
+    students = school_visit_students(
+        user=request.user,
+        school=form.cleaned_data["school"],
+        visit_date=form.cleaned_data["date"],
+        full_nik=full_nik,
+    )
+    return form, students
+
+
+@roles_required(DESK_STAFF)
+def school_visit(request):
+    """`?school=&date=`: who to expect on the visit day, each with the services needed; `print=1`
+    is the A4 attendance list with a checkbox per student and service."""
+    form, students = _students(request)
+    context = {
+        "form": form,
+        "students": students,
+        "nav": "targets",
+        "may_export": export_allowed(request.user),
+    }
+    if students is not None:
+        needed = {key: sum(key in s.services for s in students) for key in SERVICE_LABELS}
+        services = [key for key, n in needed.items() if n]
+        context.update(
+            school=form.cleaned_data["school"],
+            visit_date=form.cleaned_data["date"],
+            needed=[{"key": k, "label": SERVICE_LABELS[k], "n": needed[k]} for k in SERVICE_LABELS],
+            service_labels=SERVICE_LABELS,
+            query=request.GET.urlencode(),
+            plan_url=plan_session_url(
+                kind=SessionKind.SCHOOL, kecamatan=None, venue=form.cleaned_data["school"], services=services
+            )
+            + f"&date={form.cleaned_data['date']:%Y-%m-%d}",
+            printable=request.GET.get("print") == "1",
+        )
+    return render(request, "dashboard/school_visit.html", context)
+
+
+@roles_required(DESK_STAFF)
+def school_visit_export(request):
+    export_check(request)
+    file_format = export_format(request)
+    form, students = _students(request)
+    if students is None:
+        raise BadRequest("school and date are required")
+    full_nik = can_see_full_personal_data(request.user)
+    export_audit(
+        request, what="school visit list", format=file_format, filters=request.GET.dict(), full_nik=full_nik
+    )
+    rows = (
+        (s.nik, s.full_name, s.sex, s.age, s.desa, ", ".join(str(SERVICE_LABELS[k]) for k in s.services))
+        for s in students
+    )
+    name = f"kunjungan-{slugify(form.cleaned_data['school'])[:40]}-{form.cleaned_data['date']:%Y%m%d}"
+    return export_response(rows, [str(label) for label in EXPORT_LABELS], name, file_format)

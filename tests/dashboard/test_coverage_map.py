@@ -1,0 +1,174 @@
+"""The coverage map (desa shapes coloured by a measure's gap, scoped) and the drill-down pages
+(kabupaten → kecamatan → desa → residents) whose figures add up at every level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.conf import settings
+
+from dashboard.coverage_map import gap_band
+from regions.geometry import map_geometry
+from regions.models import Desa, Kecamatan
+from registrations.coverage import coverage_recompute
+from registrations.eligibility import pemula_birth_range
+from tests.factories import CitizenFactory, desa
+
+WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
+EARLIER = dt.datetime(2021, 3, 1, 9, 0, tzinfo=WIB)
+KALIWUNGU_A, KALIWUNGU_B = "33.19.01.2001", "33.19.01.2002"
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def jati_desa() -> Desa:
+    return Desa.objects.filter(kecamatan_id="33.19.03").order_by("code").first()
+
+
+def path_class(page: str, code: str) -> str:
+    match = re.search(rf'<path d="[^"]*" class="([a-z0-9]+)" data-code="{re.escape(code)}"', page)
+    assert match, code
+    return match.group(1)
+
+
+@pytest.fixture
+def world(regions):
+    """Kaliwungu A: 4 wajib KTP adults, none recorded. Kaliwungu B: 4 recorded, 2 printed, 1 with
+    IKD. A Jati desa: 3 adults, 1 recorded and printed, and one unrecorded first-time voter (an adult)."""
+    a, b, jati = desa(KALIWUNGU_A), desa(KALIWUNGU_B), jati_desa()
+    for year in (1970, 1971, 1972, 1973):
+        CitizenFactory(desa=a, birth_date=dt.date(year, 1, 1))
+    for i, year in enumerate((1980, 1981, 1982, 1983)):
+        CitizenFactory(
+            desa=b,
+            birth_date=dt.date(year, 1, 1),
+            recorded_at=EARLIER,
+            printed_at=EARLIER if i < 2 else None,
+            ikd_activated_at=EARLIER if i == 0 else None,
+        )
+    CitizenFactory(desa=jati, birth_date=dt.date(1990, 1, 1), recorded_at=EARLIER, printed_at=EARLIER)
+    CitizenFactory(desa=jati, birth_date=dt.date(1991, 1, 1))
+    CitizenFactory(desa=jati, birth_date=dt.date(1992, 1, 1))
+    earliest, latest = pemula_birth_range(
+        previous_election=settings.PREVIOUS_ELECTION_DATE, election=settings.ELECTION_DATE
+    )
+    CitizenFactory(desa=jati, birth_date=earliest + (latest - earliest) / 2)  # a first-time voter
+    coverage_recompute()
+    return {"a": a, "b": b, "jati": jati}
+
+
+def test_the_geometry_has_every_desa_and_kecamatan_inside_the_view_box(regions):
+    geometry = map_geometry()
+    assert set(geometry.desa) == set(Desa.objects.values_list("code", flat=True))
+    assert len(geometry.desa) == 132
+    assert set(geometry.kecamatan) == set(Kecamatan.objects.values_list("code", flat=True))
+    for shape in [*geometry.desa.values(), *geometry.kecamatan.values()]:
+        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", shape.d)]
+        assert numbers and min(numbers) >= 0
+        assert max(numbers[0::2]) <= geometry.width and max(numbers[1::2]) <= geometry.height
+        assert 0 <= shape.label_x <= geometry.width and 0 <= shape.label_y <= geometry.height
+
+
+@pytest.mark.parametrize(
+    ("pct", "band"),
+    [
+        (None, "nodata"),
+        (0, "g0"),
+        (0.1, "g1"),
+        (4.99, "g1"),
+        (5, "g2"),
+        (10, "g3"),
+        (25, "g4"),
+        (50, "g5"),
+        (100, "g5"),
+    ],
+)
+def test_gap_bands(pct, band):
+    assert gap_band(pct) == band
+
+
+def test_the_map_colours_each_desa_by_the_chosen_measure(as_user, supervisor, world):
+    client = as_user(supervisor)
+    recording = text(client.get("/dashboard/map/"))
+    assert recording.count('" data-tip="') == 132
+    assert path_class(recording, KALIWUNGU_A) == "g5"  # 4 of 4 not recorded
+    assert path_class(recording, KALIWUNGU_B) == "g0"  # all recorded
+    assert "Kaliwungu" in recording and 'class="legend"' in recording
+    printing = text(client.get("/dashboard/map/?measure=printing"))
+    assert path_class(printing, KALIWUNGU_B) == "g5"  # 2 of 4 without a card: 50%
+    ikd = text(client.get("/dashboard/map/?measure=ikd"))
+    assert path_class(ikd, KALIWUNGU_B) == "g5"  # 3 of 4
+    assert re.search(r"3 of 4 not yet served \(75[.,]0%\)", ikd)
+    pemula = text(client.get("/dashboard/map/?measure=pemula"))
+    assert path_class(pemula, world["jati"].code) == "g5"
+    assert path_class(pemula, KALIWUNGU_B) == "nodata"  # no first-time voters there
+    # A desa with no residents at all has no figure, not a zero gap.
+    assert path_class(recording, "33.19.09.2001") == "nodata"
+
+
+def test_an_unknown_measure_falls_back_to_recording(as_user, supervisor, world):
+    response = as_user(supervisor).get("/dashboard/map/?measure=%3Cscript%3E")
+    assert response.status_code == 200
+    assert path_class(text(response), KALIWUNGU_A) == "g5"
+
+
+def test_an_operator_sees_only_the_figures_of_their_kecamatan(as_user, operator, world):
+    page = text(as_user(operator).get("/dashboard/map/"))
+    kaliwungu_desa = Desa.objects.filter(kecamatan_id="33.19.01").count()
+    assert page.count('" data-tip="') == kaliwungu_desa
+    assert path_class(page, world["jati"].code) == "out"
+    assert f'href="/dashboard/areas/{world["jati"].code}/"' not in page
+    assert "not yet served" not in re.search(rf'data-code="{world["jati"].code}">(.*?)</path>', page).group(1)
+
+
+def test_an_operator_cannot_drill_into_another_kecamatan(as_user, operator, world):
+    client = as_user(operator)
+    assert client.get("/dashboard/areas/33.19.03/").status_code == 404
+    assert client.get(f"/dashboard/areas/{world['jati'].code}/").status_code == 404
+    assert client.get("/dashboard/areas/33.19.01/").status_code == 200
+    kabupaten = text(client.get("/dashboard/areas/33.19/"))
+    assert 'href="/dashboard/areas/33.19.01/"' in kabupaten
+    assert 'href="/dashboard/areas/33.19.03/"' not in kabupaten
+
+
+def test_an_unknown_area_is_a_404(as_user, supervisor, world):
+    assert as_user(supervisor).get("/dashboard/areas/33.19.99/").status_code == 404
+
+
+def figures_of(page: str) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """{child code: {measure: gap}} and the total row's {measure: gap} of a drill-down page."""
+    rows: dict[str, dict[str, int]] = {}
+    total: dict[str, int] = {}
+    body, foot = page.split("<tfoot>")
+    for code, cells in re.findall(r'<tr data-code="([0-9.]+)">(.*?)</tr>', body):
+        rows[code] = {m: int(g) for m, g in re.findall(r'data-measure="(\w+)" data-gap="(\d+)"', cells)}
+    for m, g in re.findall(r'data-measure="(\w+)" data-gap="(\d+)"', foot):
+        total[m] = int(g)
+    return rows, total
+
+
+def test_the_figures_add_up_from_kabupaten_to_the_residents(as_user, supervisor, world):
+    client = as_user(supervisor)
+    kab_rows, kab_total = figures_of(text(client.get("/dashboard/areas/33.19/")))
+    assert kab_total == {"recording": 7, "printing": 9, "ikd": 11, "pemula": 1}
+    assert {m: sum(r[m] for r in kab_rows.values()) for m in kab_total} == kab_total
+    for kec_code, kec_figures in kab_rows.items():
+        desa_rows, kec_total = figures_of(text(client.get(f"/dashboard/areas/{kec_code}/")))
+        assert kec_total == kec_figures
+        assert {m: sum(r[m] for r in desa_rows.values()) for m in kec_total} == kec_total
+        for desa_code, desa_figures in desa_rows.items():
+            if not any(desa_figures.values()):
+                continue
+            page = text(client.get(f"/dashboard/areas/{desa_code}/"))
+            _, desa_total = figures_of(page)
+            assert desa_total == desa_figures
+            # The residents behind each figure: the citizens list with the same filters.
+            for measure, gap in desa_figures.items():
+                href = re.search(rf'href="([^"]+)" data-testid="residents-{measure}"', page).group(1)
+                listed = text(client.get(href.replace("&amp;", "&")))
+                assert listed.count('<td class="mono">') == gap, (desa_code, measure)
