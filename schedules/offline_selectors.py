@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
+from blanks.models import StockLocation
 from registrations.services.service_requests import service_request_eligibility_error
 from schedules.models import Appointment, OutreachSession, QueueTicket
 
@@ -59,6 +61,14 @@ def session_offline_data(
         .order_by("number")
         .values_list("number", "service", "status", "service_request_id")
     ]
+    locations = [
+        {"code": code, "name": name}
+        for code, name in StockLocation.objects.filter(
+            Q(kecamatan_id=session.kecamatan_id) | Q(kind=StockLocation.Kind.MOBILE_UNIT)
+        )
+        .order_by("code")
+        .values_list("code", "name")
+    ]
     return {
         "session": {
             "id": session.pk,
@@ -71,4 +81,5 @@ def session_offline_data(
         "expires_at": expires.isoformat(),
         "bookings": bookings,
         "tickets": tickets,
+        "locations": locations,
     }
