@@ -141,3 +141,36 @@ def test_offline_data_is_the_session_only_masked_with_eligibility_on_the_day(
 def test_offline_data_of_another_kecamatan_is_not_found(jati_operator, today_session, as_user):
     url = reverse("dashboard:desk-offline-data", args=[today_session.pk])
     assert as_user(jati_operator).get(url).status_code == 404
+
+
+def test_offline_data_expires_at_the_latest_an_hour_after_the_session(field_staff, as_user, regions):
+    session = OutreachSessionFactory(
+        date=timezone.localdate(), kecamatan=KALIWUNGU, start_time=dt.time(0, 0), end_time=dt.time(0, 30)
+    )
+    data = as_user(field_staff).get(reverse("dashboard:desk-offline-data", args=[session.pk])).json()
+    assert dt.datetime.fromisoformat(data["expires_at"]) == session.ends_at + dt.timedelta(hours=1)
+
+
+def test_logout_tells_the_browser_to_delete_the_desk_data(field_staff, as_user):
+    client = as_user(field_staff)
+    response = client.post(reverse("logout"))
+    assert response.status_code in (200, 302)
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_service_worker_is_served_for_the_dashboard_scope(client):
+    response = client.get(reverse("desk-sw"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Service-Worker-Allowed"] == reverse("dashboard:overview")
+    assert b"addEventListener('fetch'" in response.content
+
+
+def test_the_offline_desk_page_is_a_shell_without_personal_data(field_staff, today_session, as_user):
+    appointment = book(today_session)
+    response = as_user(field_staff).get(reverse("dashboard:desk-offline", args=[today_session.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert appointment.citizen.full_name not in html and appointment.code not in html
+    assert "desk/manifest" in html and "desk-offline.js" in html
