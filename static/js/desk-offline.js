@@ -71,6 +71,7 @@
     fresh.session = SESSION;
     fresh.walkins = old && (await queueAll()).length ? old.walkins : [];
     fresh.local = old && (await queueAll()).length ? old.local : {};
+    fresh.location = old ? old.location : null;
     await putData(fresh);
     await cacheShell();
     note(T.downloaded + ' ' + fmt(T.expires, { time: new Date(fresh.expires_at).toLocaleString() }));
@@ -234,7 +235,7 @@
     if (select.options.length !== data.locations.length + 1) {
       const chosen = select.value;
       select.replaceChildren(new Option('—', ''), ...data.locations.map((l) => new Option(`${l.name} (${l.code})`, l.code)));
-      select.value = chosen;
+      select.value = chosen || data.location || '';
     }
     data.bookings.forEach((b) => {
       const local = data.local[b.code] || {};
@@ -291,6 +292,10 @@
     $('desk-download').addEventListener('click', () => download().then(render).catch(() => null));
     $('desk-sync').addEventListener('click', sync);
     $('desk-walkin').addEventListener('submit', walkIn);
+    $('desk-location').addEventListener('change', async () => {
+      const data = await getData();
+      if (data) { data.location = stockLocation(); await putData(data); }
+    });
     window.addEventListener('online', () => { showStatus(); sync(); });
     window.addEventListener('offline', showStatus);
     // Logging out deletes this browser's desk data (Clear-Site-Data): sync the queue first.

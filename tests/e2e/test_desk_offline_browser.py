@@ -135,6 +135,7 @@ def test_offline_check_ins_and_a_walk_in_with_three_services_sync_exactly_once(l
     page.wait_for_selector("#desk[data-ready='1']")
     wait_waiting(page, 7)
     assert "Offline — 7 actions waiting" in page.inner_text("#desk-status")
+    assert page.input_value("#desk-location") == "KEC-01"  # the chosen location is kept
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "offline-desk.png"), full_page=True)
     assert state() == before  # nothing reached the server
