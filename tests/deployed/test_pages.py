@@ -57,6 +57,7 @@ SKIPPED = {
     "dashboard:check-in-action": POST_ONLY,
     "dashboard:walk-in": POST_ONLY,
     "dashboard:call-next": POST_ONLY,
+    "dashboard:desk-sync": POST_ONLY + " (JSON; tests/dashboard/test_desk_offline.py)",
     "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "schedules:cancel": POST_ONLY,
