@@ -10,6 +10,15 @@ service-request rules. If the citizen already has an open request for the servic
 earlier visit), that one is linked instead of a second being opened. Calling a number to a desk
 starts its request (submitted → in_progress).
 
+ONE TRUTH FOR A VISIT: a QueueTicket is the visit and owns its requests (`service_requests`). It is
+open (waiting/called) while one of them is open; completing, cancelling or rejecting the last one
+closes it in the same transaction (`visit_close_if_done`, run by registrations'
+`service_request_closed` signal). "Call next" releases the desk's previous visit first: done when
+nothing is open any more, else back in the queue (behind those not called yet), or, after
+`SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS` calls, a no-show whose open requests are cancelled. It then
+calls the open waiting visit with the fewest calls and the lowest number, under the session's row
+lock (`_lock_queue`), so two desks never call the same visit.
+
 WHO: core.access.DESK_STAFF of the session's kecamatan; they serve whoever comes to their session,
 so the request rules are told where (`venue_kecamatan`) and accept a citizen of another kecamatan.
 `actor=None` is the system. Another role raises NotPermittedError (403); a session outside the
@@ -21,14 +30,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.access import DESK_STAFF, in_scope, require_in_scope, require_role
 from registrations.exceptions import AlreadyOpenError
 from registrations.models import Citizen, ServiceRequest
-from registrations.services.service_requests import service_request_create, service_request_start
+from registrations.services.service_requests import (
+    service_request_cancel,
+    service_request_create,
+    service_request_start,
+)
 from schedules.codes import normalize_code
 from schedules.exceptions import (
     IllegalTransitionError,
@@ -156,6 +171,7 @@ def appointment_check_in(
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    ticket.service_requests.add(service_request)
     return ticket
 
 
@@ -197,42 +213,122 @@ def walk_in_register(
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    ticket.service_requests.add(service_request)
     event_log(
         action=ScheduleEvent.Action.WALK_IN, session=session, at=now, actor=actor, note=f"#{ticket.number}"
     )
     return ticket
 
 
+def _has_open_requests(ticket: QueueTicket) -> bool:
+    return ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).exists()
+
+
+def _close_visit(ticket: QueueTicket, *, to: str, actor, now: dt.datetime) -> None:
+    ticket.status = to
+    ticket.closed_at = now
+    ticket.save(update_fields=["status", "closed_at"])
+    action = (
+        ScheduleEvent.Action.QUEUE_NO_SHOW
+        if to == QueueTicket.Status.NO_SHOW
+        else ScheduleEvent.Action.VISIT_CLOSED
+    )
+    event_log(
+        action=action,
+        session=ticket.session,
+        at=now,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        note=f"#{ticket.number}",
+    )
+
+
+@transaction.atomic
+def visit_close_if_done(
+    *, service_request: ServiceRequest, actor=None, now: dt.datetime | None = None
+) -> list[QueueTicket]:
+    """Close every open visit owning `service_request` that has no open request left (done).
+    Called in the transaction that closed the request; returns the visits it closed."""
+    now = now or timezone.now()
+    closed = []
+    visit_ids = list(
+        QueueTicket.objects.filter(
+            service_requests=service_request, status__in=QueueTicket.OPEN_STATUSES
+        ).values_list("pk", flat=True)
+    )
+    for visit_id in visit_ids:
+        ticket = QueueTicket.objects.select_for_update().select_related("session").get(pk=visit_id)
+        if ticket.status in QueueTicket.OPEN_STATUSES and not _has_open_requests(ticket):
+            _close_visit(ticket, to=QueueTicket.Status.DONE, actor=actor, now=now)
+            closed.append(ticket)
+    return closed
+
+
+def _lock_queue(session: OutreachSession) -> OutreachSession:
+    """THE GUARD of "call next": the session row lock serialises desks calling at the same moment."""
+    return OutreachSession.objects.select_for_update().get(pk=session.pk)
+
+
+def _next_waiting(session: OutreachSession) -> QueueTicket | None:
+    """The waiting visit to call: fewest calls first, then the lowest number."""
+    return (
+        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.WAITING)
+        .order_by("call_count", "number")
+        .first()
+    )
+
+
+def _release_desk(session: OutreachSession, desk: int, *, actor, now: dt.datetime) -> None:
+    """The desk moves on: its called visit is done, back in the queue, or a no-show (module doc)."""
+    limit = settings.SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS
+    for ticket in QueueTicket.objects.select_for_update().filter(
+        session=session, desk=desk, status=QueueTicket.Status.CALLED
+    ):
+        if not _has_open_requests(ticket):
+            _close_visit(ticket, to=QueueTicket.Status.DONE, actor=actor, now=now)
+        elif ticket.call_count >= limit:
+            _close_visit(ticket, to=QueueTicket.Status.NO_SHOW, actor=actor, now=now)
+            reason = gettext("Did not answer %(count)s calls at the desk.") % {"count": ticket.call_count}
+            for request in ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES):
+                service_request_cancel(
+                    service_request=request,
+                    actor=actor,
+                    reason=reason,
+                    venue_kecamatan=session.kecamatan_id,
+                    now=now,
+                )
+        else:
+            ticket.status = QueueTicket.Status.WAITING
+            ticket.desk = None
+            ticket.save(update_fields=["status", "desk"])
+
+
 @transaction.atomic
 def queue_call_next(
     *, session: OutreachSession, desk: int, actor, now: dt.datetime | None = None
 ) -> QueueTicket | None:
-    """Call the lowest waiting number to `desk`; the desk's previous ticket is done. None when
-    nobody waits (the previous ticket is still marked done). Raises NotPermittedError, NotFoundError
-    (WHO above)."""
+    """Call the next open waiting visit to `desk` (module doc: ONE TRUTH), after releasing the desk's
+    previous one. A waiting visit with no open request left is closed, never called. None when
+    nobody waits. Raises NotPermittedError, NotFoundError (WHO above)."""
     now = now or timezone.now()
     _check_desk(actor, session)
-    # The session row lock serialises desks calling at the same moment: each gets a different number.
-    session = OutreachSession.objects.select_for_update().get(pk=session.pk)
-    QueueTicket.objects.filter(session=session, desk=desk, status=QueueTicket.Status.CALLED).update(
-        status=QueueTicket.Status.DONE
-    )
-    ticket = (
-        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.WAITING)
-        .order_by("number")
-        .first()
-    )
+    session = _lock_queue(session)
+    _release_desk(session, desk, actor=actor, now=now)
+    while (ticket := _next_waiting(session)) is not None and not _has_open_requests(ticket):
+        _close_visit(ticket, to=QueueTicket.Status.DONE, actor=actor, now=now)
     if ticket is None:
         return None
     ticket.status = QueueTicket.Status.CALLED
     ticket.desk = desk
     ticket.called_at = now
-    ticket.save(update_fields=["status", "desk", "called_at"])
-    request = ticket.service_request
-    if request is not None and request.status == ServiceRequest.Status.SUBMITTED:
-        ticket.service_request = service_request_start(
+    ticket.call_count = F("call_count") + 1
+    ticket.save(update_fields=["status", "desk", "called_at", "call_count"])
+    ticket.refresh_from_db(fields=["call_count"])
+    for request in ticket.service_requests.filter(status=ServiceRequest.Status.SUBMITTED).order_by("pk")[:1]:
+        started = service_request_start(
             service_request=request, actor=actor, venue_kecamatan=session.kecamatan_id, now=now
         )
+        if started.pk == ticket.service_request_id:
+            ticket.service_request = started
     event_log(
         action=ScheduleEvent.Action.CALLED,
         session=session,
