@@ -85,6 +85,15 @@ class SessionFields(models.Model):
     offers_printing = models.BooleanField(_("offers printing"), default=False)
     offers_ikd = models.BooleanField(_("offers IKD activation"), default=False)
     desks = models.PositiveSmallIntegerField(_("service desks"), default=1)
+    stock_location = models.ForeignKey(
+        "blanks.StockLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stock location"),
+        help_text=_("Where the blanks printed at the desk come from."),
+    )
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
     slot_capacity = models.PositiveSmallIntegerField(_("places per slot"))
     published = models.BooleanField(_("published"), default=True)
@@ -341,7 +350,7 @@ class QueueTicket(models.Model):
 
     The visit owns its service requests (`service_requests`; `service_request` is the first of them).
     It is open (waiting or called) while one of them is open, and closes in the transaction that
-    completes, cancels or rejects the last one (schedules.services.queue.visit_close_if_done).
+    completes, cancels or rejects the last one (schedules.services.queue.visit_advance).
     Called `SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS` times without being served, it is a no-show."""
 
     class Status(models.TextChoices):
@@ -375,6 +384,12 @@ class QueueTicket(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     call_count = models.PositiveSmallIntegerField(_("times called"), default=0)
+    planned_services = models.JSONField(
+        _("services still to open"),
+        default=list,
+        blank=True,
+        help_text=_("In order, opened one after another."),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

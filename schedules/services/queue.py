@@ -12,7 +12,7 @@ starts its request (submitted → in_progress).
 
 ONE TRUTH FOR A VISIT: a QueueTicket is the visit and owns its requests (`service_requests`). It is
 open (waiting/called) while one of them is open; completing, cancelling or rejecting the last one
-closes it in the same transaction (`visit_close_if_done`, run by registrations'
+closes it in the same transaction (`visit_advance`, run by registrations'
 `service_request_closed` signal). "Call next" releases the desk's previous visit first: done when
 nothing is open any more, else back in the queue (behind those not called yet), or, after
 `SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS` calls, a no-show whose open requests are cancelled. It then
@@ -28,6 +28,7 @@ unknown code). Nothing is written then.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.conf import settings
@@ -37,21 +38,26 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.access import DESK_STAFF, in_scope, require_in_scope, require_role
-from registrations.exceptions import AlreadyOpenError
+from registrations.exceptions import AlreadyOpenError, NotEligibleError
 from registrations.models import Citizen, ServiceRequest
 from registrations.services.service_requests import (
+    MILESTONE_FIELD,
     service_request_cancel,
+    service_request_complete,
     service_request_create,
+    service_request_eligibility_error,
     service_request_start,
 )
 from schedules.codes import normalize_code
 from schedules.exceptions import (
     IllegalTransitionError,
+    NothingToServeError,
     ServiceNotOfferedError,
     SessionCancelledError,
+    VisitClosedError,
     WrongSessionDayError,
 )
-from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
+from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
 from schedules.services.events import appointment_transition, event_log
 
 # Where a request opened at an outreach session was made, by the kind of session. "Other" outreach
@@ -75,7 +81,8 @@ def _open_service_request(
     now: dt.datetime,
     notes: str,
 ) -> ServiceRequest:
-    """A new request for the citizen, or the one already open for this service."""
+    """A new request for the citizen, or the one already open for this service. A printing is served
+    from the session's own stock location."""
     try:
         return service_request_create(
             citizen=citizen,
@@ -83,6 +90,7 @@ def _open_service_request(
             reason=reason,
             channel=CHANNEL_OF_KIND[session.kind],
             actor=actor,
+            location=session.stock_location if service == Service.PRINTING else None,
             venue_kecamatan=session.kecamatan_id,
             notes=notes,
             now=now,
@@ -91,6 +99,23 @@ def _open_service_request(
         return ServiceRequest.objects.get(
             citizen=citizen, service=service, status__in=ServiceRequest.OPEN_STATUSES
         )
+
+
+SERVICE_ORDER = (Service.RECORDING, Service.PRINTING, Service.IKD_ACTIVATION)
+
+
+def visit_services_plan(*, session: OutreachSession, citizen: Citizen, reason: str, on: dt.date) -> list[str]:
+    """Every service `session` offers that `citizen` may have on `on`, in the order recording →
+    printing → IKD, each judged as if the ones before it were done (a first-time voter: all three)."""
+    assumed = copy.copy(citizen)
+    plan = []
+    for service in SERVICE_ORDER:
+        if session.offers(service) and not service_request_eligibility_error(
+            citizen=assumed, service=service, reason=reason, on=on
+        ):
+            plan.append(service)
+            setattr(assumed, MILESTONE_FIELD[service], dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC))
+    return plan
 
 
 def _check_desk(actor, session: OutreachSession) -> None:
@@ -180,24 +205,35 @@ def walk_in_register(
     *,
     session: OutreachSession,
     citizen: Citizen,
-    service: str,
-    reason: str,
+    service: str | None = None,
+    reason: str = "new",
     actor,
     now: dt.datetime | None = None,
 ) -> QueueTicket:
-    """Give a citizen without a booking a queue number of today's session (identity checked by the
-    caller, e.g. `citizen_verify`). Raises WrongSessionDayError, SessionCancelledError,
-    ServiceNotOfferedError, NotEligibleError, NotPermittedError, NotFoundError (WHO above)."""
+    """Give a citizen without a booking ONE queue number of today's session (identity checked once
+    by the caller, e.g. `citizen_verify`) for `service`, or, when `service` is None, for every
+    service the session offers that the citizen may have today (`visit_services_plan`: recording →
+    printing → IKD, skipping what is done). The first request opens now, each next one when the one
+    before closes. Raises WrongSessionDayError, SessionCancelledError, ServiceNotOfferedError,
+    NotEligibleError, NothingToServeError, NotPermittedError, NotFoundError (WHO above)."""
     now = now or timezone.now()
     _check_desk(actor, session)
     session = OutreachSession.objects.select_for_update().get(pk=session.pk)
     _check_session_day(session, now)
-    if not session.offers(service):
+    if service is not None and not session.offers(service):
         raise ServiceNotOfferedError()
+    if service is None:
+        plan = visit_services_plan(
+            session=session, citizen=citizen, reason=reason, on=timezone.localdate(now)
+        )
+        if not plan:
+            raise NothingToServeError()
+    else:
+        plan = [service]
     # Eligibility on the day: the service-request rules, applied when the request is opened.
     service_request = _open_service_request(
         citizen=citizen,
-        service=service,
+        service=plan[0],
         reason=reason,
         session=session,
         actor=actor,
@@ -208,8 +244,9 @@ def walk_in_register(
         session=session,
         number=_next_number(session),
         citizen=citizen,
-        service=service,
+        service=plan[0],
         service_request=service_request,
+        planned_services=plan[1:],
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -243,11 +280,12 @@ def _close_visit(ticket: QueueTicket, *, to: str, actor, now: dt.datetime) -> No
 
 
 @transaction.atomic
-def visit_close_if_done(
+def visit_advance(
     *, service_request: ServiceRequest, actor=None, now: dt.datetime | None = None
 ) -> list[QueueTicket]:
-    """Close every open visit owning `service_request` that has no open request left (done).
-    Called in the transaction that closed the request; returns the visits it closed."""
+    """Every open visit owning `service_request` that has no open request left opens its next
+    planned service, or closes (done) when none is left. Called in the transaction that closed the
+    request; returns the visits it closed."""
     now = now or timezone.now()
     closed = []
     visit_ids = list(
@@ -257,10 +295,71 @@ def visit_close_if_done(
     )
     for visit_id in visit_ids:
         ticket = QueueTicket.objects.select_for_update().select_related("session").get(pk=visit_id)
-        if ticket.status in QueueTicket.OPEN_STATUSES and not _has_open_requests(ticket):
+        if ticket.status not in QueueTicket.OPEN_STATUSES or _has_open_requests(ticket):
+            continue
+        if _open_next_planned(ticket, actor=actor, now=now) is None:
             _close_visit(ticket, to=QueueTicket.Status.DONE, actor=actor, now=now)
             closed.append(ticket)
     return closed
+
+
+def _open_next_planned(ticket: QueueTicket, *, actor, now: dt.datetime) -> ServiceRequest | None:
+    """Open the visit's next planned service the citizen may have now (skipping the others); it is
+    started at once when the visit is at a desk. None when nothing is left."""
+    opened = None
+    while ticket.planned_services and opened is None:
+        service = ticket.planned_services.pop(0)
+        try:
+            opened = _open_service_request(
+                citizen=Citizen.objects.get(pk=ticket.citizen_id),
+                service=service,
+                reason=ticket.service_request.reason if ticket.service_request else "new",
+                session=ticket.session,
+                actor=actor,
+                now=now,
+                notes=f"visit #{ticket.number}",
+            )
+        except NotEligibleError:
+            continue
+    ticket.save(update_fields=["planned_services"])
+    if opened is None:
+        return None
+    ticket.service_requests.add(opened)
+    if ticket.status == QueueTicket.Status.CALLED and opened.status == ServiceRequest.Status.SUBMITTED:
+        opened = service_request_start(
+            service_request=opened, actor=actor, venue_kecamatan=ticket.session.kecamatan_id, now=now
+        )
+    return opened
+
+
+@transaction.atomic
+def visit_complete_current(*, ticket: QueueTicket, actor, now: dt.datetime | None = None) -> ServiceRequest:
+    """The desk's one action per service: complete the visit's open request (starting it first if
+    needed; a printing draws from the session's stock location). The next planned service opens, or
+    the visit closes, in the same transaction. Raises VisitClosedError when nothing is open, the
+    errors of service_request_complete (OutOfStockError, LocationRequiredError…), NotPermittedError,
+    NotFoundError (WHO above)."""
+    now = now or timezone.now()
+    _check_desk(actor, ticket.session)
+    ticket = QueueTicket.objects.select_for_update().select_related("session").get(pk=ticket.pk)
+    request = ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk").first()
+    if ticket.status not in QueueTicket.OPEN_STATUSES or request is None:
+        raise VisitClosedError()
+    session = ticket.session
+    if request.status == ServiceRequest.Status.SUBMITTED:
+        request = service_request_start(
+            service_request=request, actor=actor, venue_kecamatan=session.kecamatan_id, now=now
+        )
+    location = None
+    if request.service == Service.PRINTING and request.location_id is None:
+        location = session.stock_location
+    return service_request_complete(
+        service_request=request,
+        actor=actor,
+        location=location,
+        venue_kecamatan=session.kecamatan_id,
+        now=now,
+    )
 
 
 def _lock_queue(session: OutreachSession) -> OutreachSession:

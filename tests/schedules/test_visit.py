@@ -183,6 +183,59 @@ def test_the_desk_page_and_the_public_screen_show_the_same_state(regions, field_
     assert statuses == {first.number: "done", second.number: "called"}
 
 
+# --- Several services in one visit ---------------------------------------------------------------
+
+
+def test_a_first_time_voter_gets_one_number_for_recording_printing_and_ikd(regions, desk):
+    from blanks.models import StockBalance
+    from regions.models import Kecamatan
+    from schedules.services.queue import visit_complete_current
+    from tests.factories import stocked_location
+
+    booth_stock = stocked_location(5, code="MOBIL-T", kecamatan=Kecamatan.objects.get(pk=KALIWUNGU))
+    session = OutreachSessionFactory(
+        date=DAY, kind="cfd", kecamatan=KALIWUNGU, start_time=dt.time(6), end_time=dt.time(9),
+        stock_location=booth_stock,
+    )  # fmt: skip
+    voter = citizen_aged(17, on=DAY, days_after_birthday=3)
+    ticket = walk_in_register(session=session, citizen=voter, actor=desk, now=ON_THE_DAY)
+    assert (ticket.service, ticket.planned_services) == ("recording", ["printing", "ikd_activation"])
+    assert queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY).pk == ticket.pk
+
+    done = [visit_complete_current(ticket=ticket, actor=desk, now=ON_THE_DAY) for _ in range(3)]
+
+    assert [(r.service, r.status) for r in done] == [
+        ("recording", "completed"),
+        ("printing", "completed"),
+        ("ikd_activation", "completed"),
+    ]
+    assert done[1].location == booth_stock  # no location asked: the session's own
+    assert StockBalance.objects.get(location=booth_stock).balance == 4
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.planned_services) == ("done", [])
+    assert set(ticket.service_requests.all()) == set(done)
+    assert QueueTicket.objects.count() == 1
+    voter.refresh_from_db()
+    assert voter.recorded_at and voter.printed_at and voter.ikd_activated_at
+
+
+def test_the_plan_skips_what_is_done_and_what_the_session_does_not_offer(regions, desk):
+    from schedules.services.queue import visit_services_plan
+
+    recorded = citizen_aged(30, on=DAY, recorded_at=ON_THE_DAY - dt.timedelta(days=900))
+    full = _session(DAY)
+    printing_only = OutreachSessionFactory(
+        date=DAY, kecamatan=KALIWUNGU, services=("printing",), start_time=dt.time(6), end_time=dt.time(9)
+    )
+    assert visit_services_plan(session=full, citizen=recorded, reason="new", on=DAY) == [
+        "printing",
+        "ikd_activation",
+    ]
+    assert visit_services_plan(session=printing_only, citizen=recorded, reason="new", on=DAY) == ["printing"]
+    too_young = citizen_aged(15, on=DAY)
+    assert visit_services_plan(session=full, citizen=too_young, reason="new", on=DAY) == []
+
+
 # --- Two desks calling next at once (real threads, PostgreSQL) -------------------------------------
 
 DESKS = 6
