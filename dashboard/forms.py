@@ -220,13 +220,15 @@ class WalkInForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     birth_date = forms.DateField(label=gettext_lazy("Birth date"), widget=DATE_WIDGET)
-    service = forms.ChoiceField(choices=Service.choices, label=gettext_lazy("Service"))
+    service = forms.ChoiceField(choices=Service.choices, label=gettext_lazy("Service"), required=False)
     reason = forms.ChoiceField(choices=Reason.choices, initial=Reason.NEW, label=gettext_lazy("Reason"))
 
     def __init__(self, *args, session: OutreachSession, **kwargs):
         super().__init__(*args, **kwargs)
+        # Default: one number for every service the resident needs today (recording → printing → IKD).
         self.fields["service"].choices = [
-            (value, label) for value, label in Service.choices if session.offers(value)
+            ("", gettext_lazy("Every service needed today")),
+            *((value, label) for value, label in Service.choices if session.offers(value)),
         ]
 
 

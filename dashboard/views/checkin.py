@@ -19,11 +19,12 @@ from dashboard.access import roles_required
 from dashboard.forms import CallNextForm, CompleteForm, ScanForm, StartForm, WalkInForm
 from dashboard.views.service_requests import run_action
 from dashboard.views.sessions import session_get
+from registrations.models import ServiceRequest
 from registrations.selectors import can_see_full_personal_data
 from registrations.services.service_requests import service_request_eligibility_error
 from schedules import selectors, services
 from schedules.codes import normalize_code
-from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
+from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
 
 QUEUE_ROWS = 40
 
@@ -112,6 +113,7 @@ def check_in(request, pk: int):
             "call_form": CallNextForm(prefix="call"),
             "queue": selectors.session_queue(session),
             "tickets": tickets,
+            "at_the_desks": _at_the_desks(session),
             "full_data": can_see_full_personal_data(request.user),
         },
     )
@@ -189,7 +191,7 @@ def walk_in(request, pk: int):
         ticket = services.walk_in_register(
             session=session,
             citizen=citizen,
-            service=data["service"],
+            service=data["service"] or None,
             reason=data["reason"],
             actor=request.user,
         )
@@ -200,6 +202,54 @@ def walk_in(request, pk: int):
             request,
             _("Walk-in registered: queue number %(number)s, request #%(request)s.")
             % {"number": ticket, "request": ticket.service_request_id},
+        )
+        if ticket.planned_services:
+            messages.info(
+                request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
+            )
+    return redirect(_check_in_url(session))
+
+
+def _visit_services(ticket: QueueTicket) -> str:
+    labels = dict(Service.choices)
+    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_services])
+
+
+def _at_the_desks(session: OutreachSession) -> list[dict]:
+    """The visits being served now, each with the request the desk completes next."""
+    rows = []
+    for ticket in (
+        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.CALLED)
+        .select_related("citizen")
+        .order_by("desk", "number")
+    ):
+        current = (
+            ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk").first()
+        )
+        labels = dict(Service.choices)
+        rows.append(
+            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_services]}
+        )
+    return rows
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def visit_complete(request, pk: int, ticket_id: int):
+    """The desk's one action per service: complete what the visit is being served for now."""
+    session = session_get(request.user, pk)
+    ticket = QueueTicket.objects.filter(session=session, pk=ticket_id).first()
+    if ticket is None:
+        raise Http404
+    try:
+        completed = services.visit_complete_current(ticket=ticket, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Number %(number)s: %(service)s completed.")
+            % {"number": ticket, "service": completed.get_service_display()},
         )
     return redirect(_check_in_url(session))
 
