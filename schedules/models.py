@@ -258,6 +258,7 @@ class Appointment(models.Model):
         CITIZEN = "citizen", _("cancelled by the citizen")
         STAFF = "staff", _("cancelled by staff")
         SESSION_CANCELLED = "session_cancelled", _("the session was cancelled")
+        SERVED_ELSEWHERE = "served_elsewhere", _("served at another session")
         SLOT_REMOVED = "slot_removed", _("the time slot was removed")
 
     # Statuses that hold a place in the slot (counted by Slot.booked).
@@ -432,6 +433,7 @@ class ScheduleEvent(models.Model):
         WALK_IN = "walk_in", _("walk-in registered")
         CALLED = "called", _("called to a desk")
         VISIT_CLOSED = "visit_closed", _("visit closed")
+        SERVED_HERE = "served_here", _("booking of another session served here")
         QUEUE_NO_SHOW = "queue_no_show", _("did not answer the call")
         REMINDED = "reminded", _("reminder sent")
         NOTIFIED = "notified", _("cancellation notice sent")

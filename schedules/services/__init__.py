@@ -17,6 +17,7 @@ from schedules.services.appointments import (
 )
 from schedules.services.queue import (
     appointment_check_in,
+    appointment_serve_here,
     queue_call_next,
     visit_advance,
     visit_complete_current,
@@ -42,6 +43,7 @@ __all__ = [
     "appointment_remind",
     "appointment_reminders_enqueue",
     "appointment_reschedule",
+    "appointment_serve_here",
     "citizen_verify",
     "no_shows_enqueue",
     "queue_call_next",

@@ -58,6 +58,7 @@ from schedules.exceptions import (
     WrongSessionDayError,
 )
 from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
+from schedules.services.appointments import _lock_with_slots, _release_place
 from schedules.services.events import appointment_transition, event_log
 
 # Where a request opened at an outreach session was made, by the kind of session. "Other" outreach
@@ -434,5 +435,58 @@ def queue_call_next(
         at=now,
         actor=actor,
         note=f"#{ticket.number} → desk {desk}",
+    )
+    return ticket
+
+
+@transaction.atomic
+def appointment_serve_here(
+    *, code: str, session: OutreachSession, actor, now: dt.datetime | None = None
+) -> QueueTicket:
+    """A citizen came with a booking of ANOTHER session (another day or site): serve them at
+    `session` instead. In one transaction: the booking is cancelled as served elsewhere (its place
+    there freed, logged on that session) and the citizen gets a visit here for every service needed
+    today (as a walk-in, logged on this session with the booking code). Desk staff of `session`
+    (WHO above); the booking's own session may be of another kecamatan (the citizen brings the code).
+    Raises Appointment.DoesNotExist (unknown code), IllegalTransitionError (not an active booking,
+    or a booking of this very session: check it in instead), and what walk_in_register raises."""
+    now = now or timezone.now()
+    _check_desk(actor, session)
+    normalized = normalize_code(code)
+    appointment = Appointment.objects.filter(code=normalized or "").first()
+    if appointment is None:
+        raise Appointment.DoesNotExist
+    # LOCK ORDER: this session first (walk_in_register relocks it), then the booking's slot and row.
+    OutreachSession.objects.select_for_update().get(pk=session.pk)
+    appointment = _lock_with_slots(appointment)
+    booked_session = appointment.slot.session
+    if appointment.status != Appointment.Status.ACTIVE or booked_session.pk == session.pk:
+        raise IllegalTransitionError()
+    ticket = walk_in_register(
+        session=session,
+        citizen=appointment.citizen,
+        service=None,
+        reason=appointment.reason,
+        actor=actor,
+        now=now,
+    )
+    appointment.cancelled_at = now
+    appointment.cancel_reason = Appointment.CancelReason.SERVED_ELSEWHERE
+    appointment_transition(
+        appointment,
+        to=Appointment.Status.CANCELLED,
+        action=ScheduleEvent.Action.CANCELLED,
+        at=now,
+        actor=actor,
+        note=f"served at session {session.pk} as #{ticket.number}",
+    )
+    _release_place(appointment.slot_id)
+    event_log(
+        action=ScheduleEvent.Action.SERVED_HERE,
+        session=session,
+        at=now,
+        actor=actor,
+        appointment=appointment,
+        note=f"booking {appointment.code} of session {booked_session.pk} → #{ticket.number}",
     )
     return ticket

@@ -17,6 +17,7 @@ from registrations.services.service_requests import (
     service_request_reject,
     service_request_start,
 )
+from schedules.exceptions import IllegalTransitionError
 from schedules.models import OutreachSession, QueueTicket, ScheduleEvent
 from schedules.services import queue as queue_services
 from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
@@ -234,6 +235,66 @@ def test_the_plan_skips_what_is_done_and_what_the_session_does_not_offer(regions
     assert visit_services_plan(session=printing_only, citizen=recorded, reason="new", on=DAY) == ["printing"]
     too_young = citizen_aged(15, on=DAY)
     assert visit_services_plan(session=full, citizen=too_young, reason="new", on=DAY) == []
+
+
+# --- A booking of another day or site ------------------------------------------------------------
+
+
+def test_a_booking_of_another_session_is_served_here_and_its_place_there_freed(session, desk):
+    from schedules.models import Appointment, Slot
+    from schedules.services import appointment_book
+    from schedules.services.queue import appointment_serve_here
+
+    later = _session(DAY + dt.timedelta(days=7))
+    slot = later.slots.order_by("starts_at")[0]
+    booking = appointment_book(
+        slot=slot, citizen=citizen_aged(20, on=DAY), service="recording", reason="new", now=ON_THE_DAY
+    ).appointment
+    assert Slot.objects.get(pk=slot.pk).booked == 1
+
+    ticket = appointment_serve_here(code=booking.code.lower(), session=session, actor=desk, now=ON_THE_DAY)
+
+    assert (ticket.session, ticket.citizen, ticket.service, ticket.number) == (
+        session,
+        booking.citizen,
+        "recording",
+        1,
+    )
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancel_reason) == ("cancelled", "served_elsewhere")
+    assert Slot.objects.get(pk=slot.pk).booked == 0
+    assert ScheduleEvent.objects.get(session=later, action="cancelled", appointment=booking).note.endswith(
+        "#1"
+    )
+    here = ScheduleEvent.objects.get(session=session, action="served_here")
+    assert here.appointment == booking and booking.code in here.note
+    with pytest.raises(IllegalTransitionError):  # not an active booking any more
+        appointment_serve_here(code=booking.code, session=session, actor=desk, now=ON_THE_DAY)
+    assert Appointment.objects.get(pk=booking.pk).status == "cancelled"
+
+
+def test_serving_here_is_one_transaction(session, desk):
+    """When the visit here cannot be opened (too young for anything), the booking keeps its place."""
+    from schedules.exceptions import NothingToServeError
+    from schedules.models import Slot
+    from schedules.services import appointment_book
+    from schedules.services.queue import appointment_serve_here
+
+    later = _session(DAY + dt.timedelta(days=7))
+    slot = later.slots.order_by("starts_at")[0]
+    citizen = citizen_aged(20, on=DAY)
+    booking = appointment_book(
+        slot=slot, citizen=citizen, service="recording", reason="new", now=ON_THE_DAY
+    ).appointment
+    ServiceRequest.objects.all().delete()
+    type(citizen).objects.filter(pk=citizen.pk).update(
+        recorded_at=ON_THE_DAY, printed_at=ON_THE_DAY, ikd_activated_at=ON_THE_DAY
+    )
+    with pytest.raises(NothingToServeError):
+        appointment_serve_here(code=booking.code, session=session, actor=desk, now=ON_THE_DAY)
+    booking.refresh_from_db()
+    assert booking.status == "active" and Slot.objects.get(pk=slot.pk).booked == 1
+    assert not QueueTicket.objects.exists()
 
 
 # --- Two desks calling next at once (real threads, PostgreSQL) -------------------------------------
