@@ -49,6 +49,7 @@ urlpatterns = [
         name="check-in-action",
     ),
     path("sessions/<int:pk>/walk-in/", checkin.walk_in, name="walk-in"),
+    path("sessions/<int:pk>/serve-here/<str:code>/", checkin.serve_here, name="serve-here"),
     path("sessions/<int:pk>/call-next/", checkin.call_next, name="call-next"),
     path("sessions/<int:pk>/visits/<int:ticket_id>/complete/", checkin.visit_complete, name="visit-complete"),
     path("bookings/<str:code>/", checkin.booking_detail, name="booking"),

@@ -123,6 +123,17 @@ def _lookup(request, session: OutreachSession, raw: str) -> dict:
     code = normalize_code(raw)
     appointment = selectors.appointment_for_staff(request.user, code) if code else None
     if appointment is None or appointment.slot.session_id != session.pk:
+        elsewhere = (
+            Appointment.objects.filter(code=code, status=Appointment.Status.ACTIVE)
+            .exclude(slot__session=session)
+            .select_related("slot__session", "citizen")
+            .first()
+            if code
+            else None
+        )
+        if elsewhere is not None:
+            # The citizen shows the code here: the desk sees the name and where it was booked, no NIK.
+            return {"code": elsewhere.code, "elsewhere": elsewhere, "booked_session": elsewhere.slot.session}
         return {"code": raw, "error": _("No booking with this code at this session.")}
     service_request = appointment.service_request
     return {
@@ -173,6 +184,26 @@ def check_in_action(request, pk: int, code: str, action: str):
         raise Http404
     run_action(request, appointment.service_request, action, venue_kecamatan=session.kecamatan_id)
     return redirect(_check_in_url(session, appointment.code))
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def serve_here(request, pk: int, code: str):
+    """A booking of another day or site: serve it at this session, releasing its place there."""
+    session = session_get(request.user, pk)
+    try:
+        ticket = services.appointment_serve_here(code=code, session=session, actor=request.user)
+    except Appointment.DoesNotExist:
+        messages.error(request, _("No booking with this code at this session."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Booking %(code)s served here as number %(number)s; its place at the other session is free.")
+            % {"code": normalize_code(code) or "", "number": ticket},
+        )
+    return redirect(_check_in_url(session))
 
 
 @roles_required(DESK_STAFF)

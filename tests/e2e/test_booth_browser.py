@@ -112,3 +112,49 @@ def test_a_first_time_voter_walk_in_is_served_in_six_desk_actions(live_server, r
     ]
     assert StockBalance.objects.get(location=booth_stock).balance == 9  # the session's own stock
     assert problems == []
+
+
+def test_a_booking_of_another_day_is_served_here_from_the_desk(live_server, regions_tx, fast_passwords):
+    from schedules.models import Appointment, ScheduleEvent, Slot
+    from schedules.services import appointment_book
+
+    staff_create(username="booth", role="field", kecamatan_codes=["33.19.01"], password=PASSWORD)
+    today = timezone.localdate()
+    here = OutreachSessionFactory(date=today, kind="cfd", title="CFD hari ini", kecamatan="33.19.01",
+                                  start_time=dt.time(0, 0), end_time=dt.time(23, 45))  # fmt: skip
+    other = OutreachSessionFactory(
+        date=today + dt.timedelta(days=5), title="Kantor Kecamatan", kecamatan="33.19.01"
+    )
+    slot = other.slots.order_by("starts_at")[0]
+    citizen = citizen_aged(25, on=today, full_name="Salah Hari")
+    booking = appointment_book(slot=slot, citizen=citizen, service="recording", reason="new").appointment
+    seen: dict = {}
+    problems: list[str] = []
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        url = f"/dashboard/sessions/{here.pk}/check-in/"
+        page.goto(f"{live_server.url}/accounts/login/?next={url}")
+        page.fill("input[name=username]", "booth")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{live_server.url}{url}")
+        page.keyboard.type(booking.code)  # the scanner types the code and Enter
+        page.keyboard.press("Enter")
+        page.get_by_test_id("serve-here").wait_for()
+        seen["lookup"] = page.get_by_test_id("lookup").inner_text()
+        page.get_by_test_id("serve-here").click()
+        message = page.locator(".messages", has_text=booking.code)
+        message.wait_for()
+        seen["message"] = message.inner_text()
+
+    assert "Salah Hari" in seen["lookup"] and "Kantor Kecamatan" in seen["lookup"]
+    assert citizen.nik not in seen["lookup"]
+    assert "nomor 001" in seen["message"]
+    assert Appointment.objects.get(pk=booking.pk).status == "cancelled"
+    assert Slot.objects.get(pk=slot.pk).booked == 0
+    assert QueueTicket.objects.get(session=here).citizen_id == citizen.pk
+    assert ScheduleEvent.objects.filter(session=here, action="served_here").count() == 1
+    assert problems == []
