@@ -232,6 +232,32 @@ class WalkInForm(forms.Form):
         ]
 
 
+class FindResidentForm(forms.Form):
+    """The desk's search for a resident who does not know their NIK."""
+
+    nik = forms.RegexField(
+        regex=r"^[0-9]{16}$",
+        required=False,
+        label=gettext_lazy("NIK"),
+        error_messages={"invalid": gettext_lazy("NIK must be 16 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(required=False, max_length=100, label=gettext_lazy("Name"))
+    birth_date = forms.DateField(required=False, label=gettext_lazy("Birth date"), widget=DATE_WIDGET)
+    desa = forms.RegexField(
+        regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
+        required=False,
+        label=gettext_lazy("Desa code (optional)"),
+        error_messages={"invalid": gettext_lazy("A desa code looks like 33.19.01.2001.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("nik") and not (data.get("name", "").strip() and data.get("birth_date")):
+            raise forms.ValidationError(gettext_lazy("Give the NIK, or the name and the birth date."))
+        return data
+
+
 class CallNextForm(forms.Form):
     desk = forms.IntegerField(min_value=1, max_value=50, initial=1, label=gettext_lazy("Desk"))
 

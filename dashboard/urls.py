@@ -50,6 +50,7 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/walk-in/", checkin.walk_in, name="walk-in"),
     path("sessions/<int:pk>/serve-here/<str:code>/", checkin.serve_here, name="serve-here"),
+    path("sessions/<int:pk>/walk-in/<int:citizen_id>/", checkin.walk_in_resident, name="walk-in-resident"),
     path("sessions/<int:pk>/call-next/", checkin.call_next, name="call-next"),
     path("sessions/<int:pk>/visits/<int:ticket_id>/complete/", checkin.visit_complete, name="visit-complete"),
     path("bookings/<str:code>/", checkin.booking_detail, name="booking"),
