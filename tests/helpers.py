@@ -134,6 +134,9 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:check-in": _session,
     "dashboard:walk-in": _session,
     "dashboard:call-next": _session,
+    "dashboard:visit-complete": lambda o: [{"pk": o["OutreachSession"].pk, "ticket_id": o["QueueTicket"].pk}],
+    "dashboard:serve-here": lambda o: [{"pk": o["OutreachSession"].pk, "code": o["Appointment"].code}],
+    "dashboard:walk-in-resident": lambda o: [{"pk": o["OutreachSession"].pk, "citizen_id": o["Citizen"].pk}],
     "dashboard:slot-remove": lambda o: [{"pk": o["OutreachSession"].pk, "slot_id": o["Slot"].pk}],
     "dashboard:check-in-action": lambda o: [
         {"pk": o["OutreachSession"].pk, "code": o["Appointment"].code, "action": action}
