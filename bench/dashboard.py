@@ -96,8 +96,8 @@ def seed_activity(today: dt.date) -> dict:
     from schedules.models import OutreachSession
     from schedules.services import appointment_book, session_create
 
-    schedules_demo_seed(today=today)
     blanks_demo_seed()
+    schedules_demo_seed(today=today)
     admin = staff_create(username="bench-admin", role="admin")
     supervisor = staff_create(username="bench-supervisor", role="supervisor")
     operator = staff_create(username="bench-operator", role="operator", kecamatan_codes=["33.19.01"])

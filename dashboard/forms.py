@@ -247,14 +247,42 @@ class WalkInForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     birth_date = forms.DateField(label=gettext_lazy("Birth date"), widget=DATE_WIDGET)
-    service = forms.ChoiceField(choices=Service.choices, label=gettext_lazy("Service"))
+    service = forms.ChoiceField(choices=Service.choices, label=gettext_lazy("Service"), required=False)
     reason = forms.ChoiceField(choices=Reason.choices, initial=Reason.NEW, label=gettext_lazy("Reason"))
 
     def __init__(self, *args, session: OutreachSession, **kwargs):
         super().__init__(*args, **kwargs)
+        # Default: one number for every service the resident needs today (recording → printing → IKD).
         self.fields["service"].choices = [
-            (value, label) for value, label in Service.choices if session.offers(value)
+            ("", gettext_lazy("Every service needed today")),
+            *((value, label) for value, label in Service.choices if session.offers(value)),
         ]
+
+
+class FindResidentForm(forms.Form):
+    """The desk's search for a resident who does not know their NIK."""
+
+    nik = forms.RegexField(
+        regex=r"^[0-9]{16}$",
+        required=False,
+        label=gettext_lazy("NIK"),
+        error_messages={"invalid": gettext_lazy("NIK must be 16 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(required=False, max_length=100, label=gettext_lazy("Name"))
+    birth_date = forms.DateField(required=False, label=gettext_lazy("Birth date"), widget=DATE_WIDGET)
+    desa = forms.RegexField(
+        regex=r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
+        required=False,
+        label=gettext_lazy("Desa code (optional)"),
+        error_messages={"invalid": gettext_lazy("A desa code looks like 33.19.01.2001.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("nik") and not (data.get("name", "").strip() and data.get("birth_date")):
+            raise forms.ValidationError(gettext_lazy("Give the NIK, or the name and the birth date."))
+        return data
 
 
 class CallNextForm(forms.Form):

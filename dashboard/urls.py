@@ -56,10 +56,13 @@ urlpatterns = [
         name="check-in-action",
     ),
     path("sessions/<int:pk>/walk-in/", checkin.walk_in, name="walk-in"),
+    path("sessions/<int:pk>/serve-here/<str:code>/", checkin.serve_here, name="serve-here"),
+    path("sessions/<int:pk>/walk-in/<int:citizen_id>/", checkin.walk_in_resident, name="walk-in-resident"),
     path("sessions/<int:pk>/call-next/", checkin.call_next, name="call-next"),
     path("sessions/<int:pk>/desk/offline/", desk_offline.desk_offline_page, name="desk-offline"),
     path("sessions/<int:pk>/desk/sync/", desk_offline.desk_sync_view, name="desk-sync"),
     path("sessions/<int:pk>/desk/offline-data/", desk_offline.desk_offline_data, name="desk-offline-data"),
+    path("sessions/<int:pk>/visits/<int:ticket_id>/complete/", checkin.visit_complete, name="visit-complete"),
     path("bookings/<str:code>/", checkin.booking_detail, name="booking"),
     # Blank stock.
     path("stock/", stock.stock_overview, name="stock"),

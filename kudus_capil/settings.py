@@ -577,6 +577,9 @@ DESK_OFFLINE_MAX_AGE_HOURS = env_int("DESK_OFFLINE_MAX_AGE_HOURS", 12)
 SCHEDULES_REMINDER_HOUR = env_int("SCHEDULES_REMINDER_HOUR", 9)
 # Bookings still unchecked this many minutes after their session ended become no-shows.
 SCHEDULES_NO_SHOW_GRACE_MINUTES = env_int("SCHEDULES_NO_SHOW_GRACE_MINUTES", 30)
+# A queue number called this many times without being served is a no-show (its open requests are
+# cancelled); before that, "call next" puts it back in the queue behind those not yet called.
+SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS = env_int("SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS", 3)
 # The phone and e-mail given with a booking are forgotten this many days after its session.
 SCHEDULES_CONTACT_RETENTION_DAYS = env_int("SCHEDULES_CONTACT_RETENTION_DAYS", 30)
 # Public booking form: posts per client address (same "rate/period" syntax as THROTTLE_*).

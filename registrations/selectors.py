@@ -96,3 +96,24 @@ def service_requests_visible_to(user) -> QuerySet[ServiceRequest]:
 def citizen_by_nik_visible_to(user, nik: str) -> Citizen | None:
     """The citizen with this NIK if the user may see them, else None (out of scope looks the same)."""
     return citizens_visible_to(user).filter(nik=nik).first()
+
+
+RESIDENTS_FOUND_MAX = 10
+
+
+def residents_find(
+    *, nik: str = "", name: str = "", birth_date: dt.date | None = None, desa: str = ""
+) -> list[Citizen]:
+    """Living residents of Kudus for the service desk, which serves whoever comes (any kecamatan):
+    by exact NIK, or by part of the name AND the exact birth date (narrowed by a desa code when
+    given). At most RESIDENTS_FOUND_MAX; callers show masked NIKs to roles without full data."""
+    living = Citizen.objects.filter(deceased=False, moved_out=False).select_related("desa")
+    if nik:
+        found = living.filter(nik=nik)
+    elif name.strip() and birth_date is not None:
+        found = living.filter(full_name__icontains=name.strip(), birth_date=birth_date)
+        if desa:
+            found = found.filter(desa_id=desa)
+    else:
+        return []
+    return list(found.order_by("full_name", "pk")[:RESIDENTS_FOUND_MAX])

@@ -11,3 +11,8 @@ class SchedulesConfig(AppConfig):
         from schedules.services.appointments import appointment_contacts_purge
 
         register_purger("appointment_contacts", appointment_contacts_purge)
+
+        from registrations.signals import service_request_closed
+        from schedules.receivers import close_visit_of_request
+
+        service_request_closed.connect(close_visit_of_request, dispatch_uid="schedules.close_visit")

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from blanks.models import StockLocation
 from regions.models import Kecamatan
 from schedules.holidays import is_day_off
 from schedules.models import OutreachSeries, OutreachSession
@@ -161,12 +162,26 @@ def _upcoming(today: dt.date) -> int:
     return created
 
 
+def _give_stock_locations() -> None:
+    """Each demo session prints from a stock location (when the demo stock is there): the car-free
+    day booth from the mobile unit, the others from their kecamatan office."""
+    mobile = StockLocation.objects.filter(kind=StockLocation.Kind.MOBILE_UNIT).order_by("code").first()
+    for model in (OutreachSeries, OutreachSession):
+        if mobile is not None:
+            model.objects.filter(kind="cfd", stock_location=None).update(stock_location=mobile)
+        for office in StockLocation.objects.filter(kind=StockLocation.Kind.KECAMATAN_OFFICE):
+            model.objects.filter(kecamatan=office.kecamatan_id, stock_location=None).update(
+                stock_location=office
+            )
+
+
 @transaction.atomic
 def schedules_demo_seed(*, today: dt.date) -> str:
     """Create the campaign's sessions and bookable ones in the three weeks from `today`; idempotent.
     Returns a one-line summary."""
     campaign = _campaign()
     upcoming = _upcoming(today)
+    _give_stock_locations()
     total = OutreachSession.objects.count()
     return (
         f"Sessions: {campaign} created for the 4–14 Feb 2024 campaign, {upcoming} created from {today} on "

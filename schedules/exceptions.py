@@ -83,3 +83,16 @@ class InvalidSessionError(ApplicationError):
 class NothingToCallError(ConflictError):
     code = "queue_empty"
     default_message = _("Nobody is waiting in the queue.")
+
+
+class NothingToServeError(ApplicationError):
+    code = "nothing_to_serve"
+    default_message = _(
+        "This resident needs none of the services this session offers today (done already, or not yet "
+        "allowed)."
+    )
+
+
+class VisitClosedError(ConflictError):
+    code = "visit_closed"
+    default_message = _("This queue number has nothing left to serve.")

@@ -92,6 +92,15 @@ class SessionFields(models.Model):
     offers_printing = models.BooleanField(_("offers printing"), default=False)
     offers_ikd = models.BooleanField(_("offers IKD activation"), default=False)
     desks = models.PositiveSmallIntegerField(_("service desks"), default=1)
+    stock_location = models.ForeignKey(
+        "blanks.StockLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stock location"),
+        help_text=_("Where the blanks printed at the desk come from."),
+    )
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=15)
     slot_capacity = models.PositiveSmallIntegerField(_("places per slot"))
     published = models.BooleanField(_("published"), default=True)
@@ -256,6 +265,7 @@ class Appointment(models.Model):
         CITIZEN = "citizen", _("cancelled by the citizen")
         STAFF = "staff", _("cancelled by staff")
         SESSION_CANCELLED = "session_cancelled", _("the session was cancelled")
+        SERVED_ELSEWHERE = "served_elsewhere", _("served at another session")
         SLOT_REMOVED = "slot_removed", _("the time slot was removed")
 
     # Statuses that hold a place in the slot (counted by Slot.booked).
@@ -344,12 +354,20 @@ class Appointment(models.Model):
 
 
 class QueueTicket(models.Model):
-    """A queue number of one session: given at check-in (booked) or at the desk (walk-in)."""
+    """A visit: one queue number of one session, given at check-in (booked) or at the desk (walk-in).
+
+    The visit owns its service requests (`service_requests`; `service_request` is the first of them).
+    It is open (waiting or called) while one of them is open, and closes in the transaction that
+    completes, cancels or rejects the last one (schedules.services.queue.visit_advance).
+    Called `SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS` times without being served, it is a no-show."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("waiting")
         CALLED = "called", _("being served")
         DONE = "done", _("done")
+        NO_SHOW = "no_show", _("did not come")
+
+    OPEN_STATUSES = (Status.WAITING, Status.CALLED)
 
     session = models.ForeignKey(OutreachSession, on_delete=models.PROTECT, related_name="tickets")
     number = models.PositiveIntegerField(_("queue number"))
@@ -366,10 +384,21 @@ class QueueTicket(models.Model):
         related_name="queue_tickets",
         verbose_name=_("service request"),
     )
+    service_requests = models.ManyToManyField(
+        "registrations.ServiceRequest", blank=True, related_name="visits", verbose_name=_("service requests")
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
     desk = models.PositiveSmallIntegerField(_("desk"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    call_count = models.PositiveSmallIntegerField(_("times called"), default=0)
+    planned_services = models.JSONField(
+        _("services still to open"),
+        default=list,
+        blank=True,
+        help_text=_("In order, opened one after another."),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -381,7 +410,8 @@ class QueueTicket(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="sched_ticket_unique_number"),
             models.CheckConstraint(
-                condition=Q(status__in=["waiting", "called", "done"]), name="sched_ticket_status_valid"
+                condition=Q(status__in=["waiting", "called", "done", "no_show"]),
+                name="sched_ticket_status_valid",
             ),
         ]
 
@@ -409,6 +439,9 @@ class ScheduleEvent(models.Model):
         NO_SHOW = "no_show", _("marked as no-show")
         WALK_IN = "walk_in", _("walk-in registered")
         CALLED = "called", _("called to a desk")
+        VISIT_CLOSED = "visit_closed", _("visit closed")
+        SERVED_HERE = "served_here", _("booking of another session served here")
+        QUEUE_NO_SHOW = "queue_no_show", _("did not answer the call")
         REMINDED = "reminded", _("reminder sent")
         NOTIFIED = "notified", _("cancellation notice sent")
 

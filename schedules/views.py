@@ -173,7 +173,9 @@ def _appointment_or_404(code: str, token: str | None) -> Appointment:
 
 def _appointment_context(request, appointment: Appointment, token: str) -> dict:
     slot = appointment.slot
-    qr = segno.make(appointment.code, error="m")
+    # A regular QR, never a Micro QR (segno's pick for a short code): phone cameras, zbar and the
+    # browser's BarcodeDetector do not read Micro QR.
+    qr = segno.make(appointment.code, error="m", micro=False)
     rebook = {"service": appointment.service, "reason": appointment.reason}
     return {
         "appointment": appointment,

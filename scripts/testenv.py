@@ -65,6 +65,8 @@ def ensure_system_packages() -> None:
     missing = []
     if not shutil.which("redis-server"):
         missing.append("redis-server")
+    if not shutil.which("zbarimg"):  # decodes the booking QR codes in the tests
+        missing.append("zbar-tools")
     if not Path("/usr/bin/chromium").exists() and os.environ.get("KUDUS_SKIP_BROWSER") != "1":
         missing.append("chromium")
     if not shutil.which("pdftoppm"):  # the printed pages (PDF) are looked at as PNG

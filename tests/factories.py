@@ -17,7 +17,7 @@ from registrations.coverage import coverage_recompute
 from registrations.models import Citizen, CoverageRun, CoverageSnapshot, ServiceRequest
 from registrations.nik import encode_nik
 from registrations.services.service_requests import service_request_create
-from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
+from schedules.models import Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 from schedules.services import appointment_book, series_create
 from tests.helpers import JATI, KALIWUNGU
 
@@ -280,6 +280,11 @@ def kecamatan_world() -> dict[str, dict]:
         request = service_request_create(
             citizen=other, service="recording", reason="new", channel="kecamatan", notes=f"Catatan {marker}"
         )
+        visit = QueueTicket.objects.create(
+            session=session, number=1, citizen=other, service="recording", service_request=request,
+            issued_at=timezone.now(),
+        )  # fmt: skip
+        visit.service_requests.add(request)
         location = StockLocationFactory(code=f"LOC-{marker}", name=f"Gudang {marker}", kecamatan=kecamatan)
         movement = blank_receive(location=location, quantity=10, reference=f"REF-{marker}")
         objects[code] = {
@@ -288,6 +293,7 @@ def kecamatan_world() -> dict[str, dict]:
             OutreachSeries: series,
             Slot: slot,
             Appointment: appointment,
+            QueueTicket: visit,
             ServiceRequest: request,
             StockLocation: location,
             StockMovement: movement,

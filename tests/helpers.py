@@ -137,6 +137,9 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:desk-offline": _session,
     "dashboard:desk-sync": _session,
     "dashboard:desk-offline-data": _session,
+    "dashboard:visit-complete": lambda o: [{"pk": o["OutreachSession"].pk, "ticket_id": o["QueueTicket"].pk}],
+    "dashboard:serve-here": lambda o: [{"pk": o["OutreachSession"].pk, "code": o["Appointment"].code}],
+    "dashboard:walk-in-resident": lambda o: [{"pk": o["OutreachSession"].pk, "citizen_id": o["Citizen"].pk}],
     "dashboard:slot-remove": lambda o: [{"pk": o["OutreachSession"].pk, "slot_id": o["Slot"].pk}],
     "dashboard:check-in-action": lambda o: [
         {"pk": o["OutreachSession"].pk, "code": o["Appointment"].code, "action": action}

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.access import DESK_STAFF
@@ -16,16 +17,24 @@ from core.audit import audit_record
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
 from dashboard.access import roles_required
-from dashboard.forms import CallNextForm, CompleteForm, ScanForm, StartForm, WalkInForm
+from dashboard.forms import CallNextForm, CompleteForm, FindResidentForm, ScanForm, StartForm, WalkInForm
 from dashboard.views.service_requests import run_action
 from dashboard.views.sessions import session_get
-from registrations.selectors import can_see_full_personal_data
+from registrations.models import Citizen, ServiceRequest
+from registrations.selectors import can_see_full_personal_data, residents_find
 from registrations.services.service_requests import service_request_eligibility_error
 from schedules import selectors, services
 from schedules.codes import normalize_code
-from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent
+from schedules.exceptions import IdentityMismatchError
+from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
 
 QUEUE_ROWS = 40
+# Staff text (never the citizen text of IdentityMismatchError): what to do next.
+MSG_RESIDENT_UNKNOWN = _lazy(
+    "No living resident of Kudus matches. Next step: check the family card (KK) with the resident and "
+    "search by name and birth date; if there is still no match, the resident must first register (or "
+    "update their data) at the Disdukcapil office. The desk cannot serve them today."
+)
 
 
 def booking_get(user, code: str) -> Appointment:
@@ -94,6 +103,10 @@ def check_in(request, pk: int):
     lookup = None
     if request.GET.get("code"):
         lookup = _lookup(request, session, request.GET["code"])
+    find_form = FindResidentForm(
+        request.GET if "find-name" in request.GET or "find-nik" in request.GET else None, prefix="find"
+    )
+    found = _find_residents(request, find_form)
     tickets = list(
         QueueTicket.objects.filter(session=session)
         .select_related("citizen", "service_request")
@@ -112,15 +125,81 @@ def check_in(request, pk: int):
             "call_form": CallNextForm(prefix="call"),
             "queue": selectors.session_queue(session),
             "tickets": tickets,
+            "at_the_desks": _at_the_desks(session),
+            "find_form": find_form,
+            "found": found,
             "full_data": can_see_full_personal_data(request.user),
         },
     )
+
+
+def _find_residents(request, form: FindResidentForm) -> dict | None:
+    """Residents matching the desk's search (None before a search); full NIKs only for roles that
+    see them, and then the reveal is audited."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    data = form.cleaned_data
+    residents = residents_find(
+        nik=data["nik"], name=data["name"], birth_date=data["birth_date"], desa=data["desa"]
+    )
+    full_data = can_see_full_personal_data(request.user)
+    if full_data and residents:
+        audit_record(
+            actor=request.user,
+            kind=AuditEvent.Kind.REVEAL,
+            action="desk resident search",
+            target=", ".join(f"citizen {c.pk}" for c in residents),
+            request=request,
+        )
+    return {"residents": residents, "full_data": full_data, "unknown": MSG_RESIDENT_UNKNOWN}
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def walk_in_resident(request, pk: int, citizen_id: int):
+    """A resident found by the desk's search gets a number for every service needed today."""
+    session = session_get(request.user, pk)
+    citizen = Citizen.objects.filter(pk=citizen_id, deceased=False, moved_out=False).first()
+    if citizen is None:
+        raise Http404
+    return _register_walk_in(request, session, citizen=citizen, service=None, reason="new")
+
+
+def _register_walk_in(request, session, *, citizen, service, reason):
+    try:
+        ticket = services.walk_in_register(
+            session=session, citizen=citizen, service=service, reason=reason, actor=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Walk-in registered: queue number %(number)s, request #%(request)s.")
+            % {"number": ticket, "request": ticket.service_request_id},
+        )
+        if ticket.planned_services:
+            messages.info(
+                request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
+            )
+    return redirect(_check_in_url(session))
 
 
 def _lookup(request, session: OutreachSession, raw: str) -> dict:
     code = normalize_code(raw)
     appointment = selectors.appointment_for_staff(request.user, code) if code else None
     if appointment is None or appointment.slot.session_id != session.pk:
+        elsewhere = (
+            Appointment.objects.filter(code=code, status=Appointment.Status.ACTIVE)
+            .exclude(slot__session=session)
+            .select_related("slot__session", "citizen")
+            .first()
+            if code
+            else None
+        )
+        if elsewhere is not None:
+            # The citizen shows the code here: the desk sees the name and where it was booked, no NIK.
+            return {"code": elsewhere.code, "elsewhere": elsewhere, "booked_session": elsewhere.slot.session}
         return {"code": raw, "error": _("No booking with this code at this session.")}
     service_request = appointment.service_request
     return {
@@ -175,6 +254,26 @@ def check_in_action(request, pk: int, code: str, action: str):
 
 @roles_required(DESK_STAFF)
 @require_POST
+def serve_here(request, pk: int, code: str):
+    """A booking of another day or site: serve it at this session, releasing its place there."""
+    session = session_get(request.user, pk)
+    try:
+        ticket = services.appointment_serve_here(code=code, session=session, actor=request.user)
+    except Appointment.DoesNotExist:
+        messages.error(request, _("No booking with this code at this session."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Booking %(code)s served here as number %(number)s; its place at the other session is free.")
+            % {"code": normalize_code(code) or "", "number": ticket},
+        )
+    return redirect(_check_in_url(session))
+
+
+@roles_required(DESK_STAFF)
+@require_POST
 def walk_in(request, pk: int):
     session = session_get(request.user, pk)
     form = WalkInForm(request.POST, prefix="walkin", session=session)
@@ -186,20 +285,54 @@ def walk_in(request, pk: int):
     data = form.cleaned_data
     try:
         citizen = services.citizen_verify(nik=data["nik"], birth_date=data["birth_date"])
-        ticket = services.walk_in_register(
-            session=session,
-            citizen=citizen,
-            service=data["service"],
-            reason=data["reason"],
-            actor=request.user,
+    except IdentityMismatchError:
+        messages.error(request, MSG_RESIDENT_UNKNOWN)
+        return redirect(_check_in_url(session))
+    return _register_walk_in(
+        request, session, citizen=citizen, service=data["service"] or None, reason=data["reason"]
+    )
+
+
+def _visit_services(ticket: QueueTicket) -> str:
+    labels = dict(Service.choices)
+    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_services])
+
+
+def _at_the_desks(session: OutreachSession) -> list[dict]:
+    """The visits being served now, each with the request the desk completes next."""
+    rows = []
+    for ticket in (
+        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.CALLED)
+        .select_related("citizen")
+        .order_by("desk", "number")
+    ):
+        current = (
+            ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk").first()
         )
+        labels = dict(Service.choices)
+        rows.append(
+            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_services]}
+        )
+    return rows
+
+
+@roles_required(DESK_STAFF)
+@require_POST
+def visit_complete(request, pk: int, ticket_id: int):
+    """The desk's one action per service: complete what the visit is being served for now."""
+    session = session_get(request.user, pk)
+    ticket = QueueTicket.objects.filter(session=session, pk=ticket_id).first()
+    if ticket is None:
+        raise Http404
+    try:
+        completed = services.visit_complete_current(ticket=ticket, actor=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
         messages.success(
             request,
-            _("Walk-in registered: queue number %(number)s, request #%(request)s.")
-            % {"number": ticket, "request": ticket.service_request_id},
+            _("Number %(number)s: %(service)s completed.")
+            % {"number": ticket, "service": completed.get_service_display()},
         )
     return redirect(_check_in_url(session))
 

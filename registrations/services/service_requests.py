@@ -44,6 +44,7 @@ from registrations.exceptions import (
     ReasonRequiredError,
 )
 from registrations.models import Citizen, ServiceRequest, ServiceRequestEvent
+from registrations.signals import service_request_closed
 
 Status = ServiceRequest.Status
 Service = ServiceRequest.Service
@@ -147,6 +148,11 @@ def _transition(
         reason=reason,
         detail=detail or {},
     )
+    if to not in ServiceRequest.OPEN_STATUSES:
+        # Same transaction: what depends on the request being open (the visit) closes with it.
+        service_request_closed.send(
+            sender=ServiceRequest, service_request=service_request, actor=actor, now=now
+        )
     return service_request
 
 

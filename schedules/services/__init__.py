@@ -15,7 +15,15 @@ from schedules.services.appointments import (
     no_shows_enqueue,
     session_mark_no_shows,
 )
-from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
+from schedules.services.queue import (
+    appointment_check_in,
+    appointment_serve_here,
+    queue_call_next,
+    visit_advance,
+    visit_complete_current,
+    visit_services_plan,
+    walk_in_register,
+)
 from schedules.services.sessions import (
     SessionCancelResult,
     series_create,
@@ -35,6 +43,7 @@ __all__ = [
     "appointment_remind",
     "appointment_reminders_enqueue",
     "appointment_reschedule",
+    "appointment_serve_here",
     "citizen_verify",
     "no_shows_enqueue",
     "queue_call_next",
@@ -44,5 +53,8 @@ __all__ = [
     "session_mark_no_shows",
     "session_update",
     "slot_remove",
+    "visit_advance",
+    "visit_complete_current",
+    "visit_services_plan",
     "walk_in_register",
 ]

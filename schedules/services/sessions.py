@@ -43,7 +43,7 @@ from schedules.services.events import appointment_transition, event_log
 
 MAX_SERIES_DAYS = 366
 UPDATABLE_FIELDS = frozenset(
-    {"title", "venue_name", "venue_address", "latitude", "longitude", "notes", "published"}
+    {"title", "venue_name", "venue_address", "latitude", "longitude", "notes", "published", "stock_location"}
 )
 
 
@@ -182,6 +182,7 @@ def session_create(
     longitude: Decimal | None = None,
     published: bool = True,
     notes: str = "",
+    stock_location=None,
     actor=None,
     now: dt.datetime | None = None,
 ) -> OutreachSession:
@@ -210,6 +211,7 @@ def session_create(
         longitude=longitude,
         published=published,
         notes=notes,
+        stock_location=stock_location,
     )
     return _session_insert(fields=fields, date=date, series=None, actor=actor, now=now)
 
@@ -247,6 +249,7 @@ def series_create(
     longitude: Decimal | None = None,
     published: bool = True,
     notes: str = "",
+    stock_location=None,
     actor=None,
     now: dt.datetime | None = None,
 ) -> OutreachSeries:
@@ -292,6 +295,7 @@ def series_create(
         longitude=longitude,
         published=published,
         notes=notes,
+        stock_location=stock_location,
     )
     series = OutreachSeries.objects.create(
         **fields,

@@ -279,9 +279,11 @@ def test_a_walk_in_gets_a_number_and_the_next_number_is_called(as_user, field_st
     booking.refresh_from_db()
     assert booking.service_request.status == "in_progress"
     client.post(f"{base}/call-next/", {"call-desk": "1"})
-    page = client.post(f"{base}/call-next/", {"call-desk": "1"}, follow=True).content.decode()
-    assert "Nobody is waiting in the queue." in page
     assert ServiceRequest.objects.get(pk=ticket.service_request_id).status == "in_progress"
+    # 001 was not served (its request is still open): it went back in the queue and is called again.
+    page = client.post(f"{base}/call-next/", {"call-desk": "1"}, follow=True).content.decode()
+    assert "Number 001 called to desk 1: Ani Rekam." in page
+    assert QueueTicket.objects.get(citizen=walker).status == "waiting"
 
 
 def test_the_desk_completes_a_printing_with_the_serving_location(

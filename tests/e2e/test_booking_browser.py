@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import subprocess
+import tempfile
 
 import pytest
+import segno
 from django.utils import timezone
 
 from schedules.models import Appointment
@@ -45,6 +49,7 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
         code = page.get_by_test_id("booking-code").inner_text().strip()
         manage_link = page.get_by_test_id("manage-link").get_attribute("href")
         qr_is_inline = page.locator("figure.qr img").get_attribute("src").startswith("data:image/svg+xml")
+        qr_png = page.locator("figure.qr img").screenshot()  # the QR as the phone screen shows it
 
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{8}", code)
     appointment = Appointment.objects.get(code=code)
@@ -52,4 +57,31 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
     assert appointment.phone == "081234567890"
     assert f"/appointments/{code}/?token=" in manage_link
     assert qr_is_inline
+    assert zbar_decode(qr_png) == [code]  # a real decoder reads the page's QR
     assert requests_outside == []
+
+
+def zbar_decode(png: bytes) -> list[str]:
+    """What Debian's zbarimg reads in a PNG image (installed by scripts/testenv.py)."""
+    with tempfile.NamedTemporaryFile(suffix=".png") as image:
+        image.write(png)
+        image.flush()
+        found = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", image.name],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    return found.stdout.split()
+
+
+def test_zbar_does_not_read_the_micro_qr_the_confirmation_used_to_show():
+    """Why the page's QR must be a regular one (and that the decoder check above can fail)."""
+    code = "AB3D5F7H"
+    micro, regular = io.BytesIO(), io.BytesIO()
+    segno.make(code, error="m").save(micro, kind="png", scale=8)
+    segno.make(code, error="m", micro=False).save(regular, kind="png", scale=8)
+    assert segno.make(code, error="m").is_micro
+    assert zbar_decode(micro.getvalue()) == []
+    assert zbar_decode(regular.getvalue()) == [code]

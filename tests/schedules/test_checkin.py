@@ -130,12 +130,14 @@ def test_calling_the_next_number_starts_its_service_request(session, desk):
     for index in range(2):
         appointment_check_in(code=booked(session, index=index).code, actor=desk, now=ON_THE_DAY)
     called = queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY)
-    assert (called.number, called.desk, called.status) == (1, 1, "called")
+    assert (called.number, called.desk, called.status, called.call_count) == (1, 1, "called", 1)
     assert called.service_request.status == "in_progress"
     second = queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY)
     assert second.number == 2
     called.refresh_from_db()
-    assert called.status == "done"
-    assert queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY) is None
+    # Its request is still open: not done, back in the queue (behind numbers not called yet).
+    assert (called.status, called.desk) == ("waiting", None)
+    again = queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY)
+    assert (again.number, again.call_count) == (1, 2)
     second.refresh_from_db()
-    assert second.status == "done"
+    assert second.status == "waiting"

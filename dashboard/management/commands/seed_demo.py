@@ -56,10 +56,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo staff login: {username} / {password}"))
 
     def _seed_other_apps(self) -> list[str]:
-        """Each app's demo data, in dependency order (sessions need regions, stock needs locations)."""
+        """Each app's demo data, in dependency order (sessions need regions and their stock locations)."""
         lines = []
-        lines.append(schedules_demo_seed(today=timezone.localdate()))
         lines.append(blanks_demo_seed())
+        lines.append(schedules_demo_seed(today=timezone.localdate()))
         # A first coverage snapshot, so the dashboard and /api/v1/coverage/ have figures at once.
         run = coverage_recompute().run
         if run is not None:
