@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -96,3 +97,21 @@ def service_requests_visible_to(user) -> QuerySet[ServiceRequest]:
 def citizen_by_nik_visible_to(user, nik: str) -> Citizen | None:
     """The citizen with this NIK if the user may see them, else None (out of scope looks the same)."""
     return citizens_visible_to(user).filter(nik=nik).first()
+
+
+# --- Public identity ---------------------------------------------------------------------------
+
+
+def citizen_identify(*, nik: str, kk: str) -> Citizen | None:
+    """The living resident with this NIK whose family card (KK) number is `kk`, else None.
+
+    The one identity check of every public flow (booking, lookup, "find my booking"). A NIK and the
+    birth date it encodes prove nothing (anyone who read the NIK knows both); the KK number is on the
+    family card only. The same query runs whatever the outcome and the KK is compared in constant
+    time, so neither the answer nor its timing tells an unknown NIK from a wrong KK."""
+    citizen = Citizen.objects.filter(nik=nik).only("pk", "nik", "kk", "deceased", "moved_out").first()
+    stored = citizen.kk if citizen is not None else "0" * 16
+    matches = hmac.compare_digest(stored.encode(), (kk or "").encode())
+    if citizen is None or not matches or not citizen.is_living_resident:
+        return None
+    return Citizen.objects.select_related("desa__kecamatan").get(pk=citizen.pk)

@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 from core.exceptions import ApplicationError
 from core.forms import form_add_application_error
 from regions.models import Kecamatan
+from registrations.services.identity import citizen_identify_public
 from schedules import selectors, services
 from schedules.codes import new_manage_token
 from schedules.exceptions import (
@@ -109,7 +110,7 @@ def _manage_url(code: str, token: str) -> str:
 
 
 # Error reports (ADMINS e-mail) show these POST fields as stars (personal data, the manage token).
-PERSONAL_POST_FIELDS = ("nik", "birth_date", "phone", "email", "token", "form_token")
+PERSONAL_POST_FIELDS = ("nik", "kk", "birth_date", "phone", "email", "token", "form_token")
 
 
 @never_cache
@@ -129,7 +130,8 @@ def book(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                citizen = services.citizen_verify(nik=data["nik"], birth_date=data["birth_date"])
+                # Identity first: nothing about the resident (eligibility, bookings) is told before.
+                citizen = citizen_identify_public(nik=data["nik"], kk=data["kk"], request=request)
                 result = services.appointment_book(
                     slot=data["slot"],
                     citizen=citizen,

@@ -411,7 +411,7 @@ def test_staff_of_kecamatan_a_book_an_unpublished_session_of_b_only_as_the_publi
     """Desk staff may book walk-ins into unpublished sessions of their own kecamatan: not of B."""
     client.force_login(operator)
     citizen = CitizenFactory(desa=Desa.objects.filter(kecamatan_id=A).first())
-    body = {"nik": citizen.nik, "birth_date": citizen.birth_date.isoformat(), "service": "recording",
+    body = {"nik": citizen.nik, "kk": citizen.kk, "service": "recording",
             "reason": "new"}  # fmt: skip
     theirs = client.post("/api/v1/appointments/", {**body, "slot": world[B][Slot].pk}, "application/json")
     assert theirs.status_code in (400, 404, 409) and theirs.json()["code"] == "slot_unavailable"

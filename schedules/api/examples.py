@@ -188,7 +188,7 @@ BOOKING = OpenApiExample(
     "Book a place",
     value={
         "nik": "3319014507060003",
-        "birth_date": "2006-07-05",
+        "kk": "3319010102150007",
         "service": "recording",
         "reason": "new",
         "slot": 341,

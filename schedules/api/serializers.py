@@ -12,7 +12,7 @@ from rest_framework import serializers
 from core.api.fields import WallClockTimeField
 from core.bounds import bounded_by
 from registrations.api.serializers import CitizenRefSerializer
-from registrations.nik import validate_nik
+from registrations.nik import validate_kk, validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
 from schedules.forms import MESSAGES as FORM_MESSAGES
 from schedules.models import (
@@ -233,7 +233,12 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 class BookingSerializer(serializers.Serializer):
     nik = serializers.CharField(max_length=32, validators=[_no_markup])
-    birth_date = serializers.DateField()
+    kk = serializers.CharField(
+        max_length=32, validators=[_no_markup], help_text="The family card (KK) number: 16 digits."
+    )
+    birth_date = serializers.DateField(
+        required=False, help_text="Accepted but not needed: it is written in the NIK and proves nothing."
+    )
     service = serializers.ChoiceField(choices=Service.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
     slot = serializers.IntegerField(**bounded_by(Slot, "id", min_value=1))
@@ -245,6 +250,11 @@ class BookingSerializer(serializers.Serializer):
     def validate_nik(self, value: str) -> str:
         value = value.replace(" ", "")
         validate_nik(value)
+        return value
+
+    def validate_kk(self, value: str) -> str:
+        value = value.replace(" ", "")
+        validate_kk(value)
         return value
 
     def validate_birth_date(self, value):

@@ -17,6 +17,7 @@ from core.access import ALL_STAFF, DESK_STAFF, SESSION_MANAGERS, has_role
 from core.api.errors import error_responses
 from core.api.permissions import roles_permission
 from core.throttling import AnonThrottle, UserThrottle
+from registrations.services.identity import citizen_identify_public
 from schedules import selectors, services
 from schedules.api import examples as ex
 from schedules.api import serializers as s
@@ -315,12 +316,15 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def create(self, request):
-        """Book a place: `{nik, birth_date, service, reason, slot, phone?, email?}`. 409 `slot_full`
-        when the slot is full, 400 `not_eligible` when the citizen may not get the service then."""
+        """Book a place: `{nik, kk, service, reason, slot, phone?, email?}`. 400 `identity_mismatch`
+        (one answer for every failure) until the NIK and the family card number match a resident;
+        then 409 `slot_full` when the slot is full, 400 `not_eligible` when the citizen may not get
+        the service then."""
         data = s.BookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        citizen = services.citizen_verify(nik=values["nik"], birth_date=values["birth_date"])
+        # Identity first: nothing about the resident (eligibility, bookings) is told before.
+        citizen = citizen_identify_public(nik=values["nik"], kk=values["kk"], request=request)
         result = services.appointment_book(
             slot=values["slot"],
             citizen=citizen,

@@ -35,7 +35,7 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
         page.goto(f"{live_server.url}/appointments/new/")
         assert page.locator("html").get_attribute("lang") == "id"
         page.get_by_label(re.compile("NIK")).fill(citizen.nik)
-        page.fill("input[name=birth_date]", citizen.birth_date.isoformat())
+        page.fill("input[name=kk]", citizen.kk)
         page.select_option("select[name=service]", "recording")
         page.select_option("select[name=reason]", "new")
         page.select_option("select[name=slot]", str(slot.pk))
