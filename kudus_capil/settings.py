@@ -552,6 +552,8 @@ SCHEDULES_CONTACT_RETENTION_DAYS = env_int("SCHEDULES_CONTACT_RETENTION_DAYS", 3
 # window has passed (the form and the API share the budget per address: THROTTLE_BOOKING_ANON).
 PUBLIC_IDENTITY_MAX_FAILURES = env_int("PUBLIC_IDENTITY_MAX_FAILURES", 5)
 PUBLIC_IDENTITY_LOCK_SECONDS = env_int("PUBLIC_IDENTITY_LOCK_SECONDS", 60 * 60)
+# A manage link sent again by "find my booking" works this many seconds (default a week).
+SCHEDULES_MANAGE_LINK_MAX_AGE = env_int("SCHEDULES_MANAGE_LINK_MAX_AGE", 7 * 24 * 60 * 60)
 
 DEMO_STAFF_USERNAME = "demo"
 DEMO_STAFF_PASSWORD = env_str("DEMO_STAFF_PASSWORD", "kudus-demo-2024")

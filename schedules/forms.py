@@ -134,6 +134,15 @@ class BookingForm(forms.Form):
         return email
 
 
+class FindBookingForm(forms.Form):
+    """Find my booking: the NIK and the family card number, nothing else."""
+
+    nik = BookingForm.base_fields["nik"]
+    kk = BookingForm.base_fields["kk"]
+    clean_nik = BookingForm.clean_nik
+    clean_kk = BookingForm.clean_kk
+
+
 class RescheduleForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=128)
     slot = SlotChoiceField(

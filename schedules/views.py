@@ -32,7 +32,7 @@ from schedules.exceptions import (
     SlotFullError,
     SlotUnavailableError,
 )
-from schedules.forms import BookingForm, RescheduleForm, SessionFilterForm
+from schedules.forms import BookingForm, FindBookingForm, RescheduleForm, SessionFilterForm
 from schedules.guidance import what_to_bring
 from schedules.models import Appointment, OutreachSession, Service, SessionKind, Slot
 from schedules.throttling import form_post_allowed
@@ -164,6 +164,27 @@ def book(request):
         "schedules/book.html",
         {"form": form, "session": session, "has_slots": bookable.exists(), "service": service},
     )
+
+
+@never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
+@require_http_methods(["GET", "POST"])
+def find(request):
+    """Find my booking: NIK + KK number → the manage link is sent again to the phone or e-mail
+    given at booking (never shown here). The same answer whether or not anything matched."""
+    sent = False
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        form = FindBookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.appointments_find(nik=data["nik"], kk=data["kk"], request=request)
+            sent, form = True, FindBookingForm()
+    else:
+        form = FindBookingForm()
+    return render(request, "schedules/find.html", {"form": form, "sent": sent})
 
 
 def _appointment_or_404(code: str, token: str | None) -> Appointment:

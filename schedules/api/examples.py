@@ -216,6 +216,18 @@ STAFF_APPOINTMENT = OpenApiExample(
     value={**_APPOINTMENT, "citizen": {"id": 4211, "nik": "3319********0003", "full_name": "Siti Aminah"}},
     response_only=True,
 )
+FIND = OpenApiExample(
+    "Find my booking", value={"nik": "3319014507060003", "kk": "3319010102150007"}, request_only=True
+)
+FIND_ANSWER = OpenApiExample(
+    "Always this answer",
+    value={
+        "detail": "If the NIK and KK number match an upcoming booking with a mobile number or e-mail "
+        "address, the link to it is on its way."
+    },
+    response_only=True,
+    status_codes=["202"],
+)
 MANAGE_TOKEN = OpenApiExample(
     "With the manage token", value={"token": "p3Jx9sQ0rT2vW8yZ1aB4cD7eF0gH3iK6"}, request_only=True
 )

@@ -331,6 +331,19 @@ class AppointmentCreatedSerializer(serializers.Serializer):
     service = serializers.CharField()
 
 
+class FindBookingSerializer(serializers.Serializer):
+    nik = serializers.CharField(max_length=32, validators=[_no_markup])
+    kk = serializers.CharField(
+        max_length=32, validators=[_no_markup], help_text="The family card (KK) number: 16 digits."
+    )
+    validate_nik = BookingSerializer.validate_nik
+    validate_kk = BookingSerializer.validate_kk
+
+
+class FindBookingAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class ManageTokenSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=128, required=False, help_text="The manage token (or ?token=).")
 

@@ -7,6 +7,7 @@ ApplicationErrors that the one handler in core.api.errors turns into `{"code","d
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -26,6 +27,10 @@ from schedules.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
 
+FIND_ANSWER = _(
+    "If the NIK and KK number match an upcoming booking with a mobile number or e-mail address, the "
+    "link to it is on its way."
+)
 TOKEN_PARAM = OpenApiParameter("token", str, description="The manage token given at booking (citizens).")
 
 # A staff account holding one of the roles (core.access); the services check role and kecamatan again.
@@ -264,12 +269,12 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     ordering_fields = ["created_at", "code", "status"]
 
     def get_permissions(self):
-        if self.action in ("create", "retrieve", "cancel", "reschedule"):
+        if self.action in ("create", "retrieve", "cancel", "reschedule", "find"):
             return [permissions.AllowAny()]
         return [IsDeskStaff()]
 
     def get_throttles(self):
-        if self.action in ("create", "cancel", "reschedule"):
+        if self.action in ("create", "cancel", "reschedule", "find"):
             return [BookingAnonThrottle(), BookingUserThrottle()]
         if self.action == "retrieve":
             return [LookupAnonThrottle(), UserThrottle()]
@@ -344,6 +349,25 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             "service": appointment.service,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Find my booking: the manage link sent again to the booking's phone or e-mail",
+        request=s.FindBookingSerializer,
+        responses={202: s.FindBookingAnswerSerializer, **error_responses(400, 429)},
+        examples=[ex.FIND, ex.FIND_ANSWER],
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    @action(detail=False, methods=["post"])
+    def find(self, request):
+        """`{nik, kk}`: the link to each upcoming booking of the resident is sent again to the phone
+        or e-mail given at booking. Always 202 with the same body, whether or not the NIK and KK
+        matched and whether or not a booking exists (the link is never in the answer)."""
+        data = s.FindBookingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.appointments_find(
+            nik=data.validated_data["nik"], kk=data.validated_data["kk"], request=request
+        )
+        return Response({"detail": FIND_ANSWER}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="A booking, by its code and manage token (or staff scope)",
