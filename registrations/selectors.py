@@ -72,11 +72,25 @@ def search_term_validator(value: str) -> None:
         )
 
 
-def search_q(term: str) -> Q:
-    """A NIK (or its start) when the term is digits, otherwise a part of the name."""
+MSG_WHOLE_NIK = _("Type the whole NIK (16 digits), or at least 3 letters of a name.")
+
+
+def whole_nik_validator(value: str) -> None:
+    """For roles that see masked NIKs: a NIK search takes the whole NIK only (a prefix search would
+    recover the full NIK a digit at a time)."""
+    term = (value or "").strip()
+    if term and not is_name_search(term) and len(term) != 16:
+        raise ValidationError(MSG_WHOLE_NIK, code="whole_nik_required")
+
+
+def search_q(term: str, *, exact_nik: bool = False) -> Q:
+    """A NIK (or its start, unless `exact_nik`) when the term is digits, otherwise a part of the
+    name."""
     term = term.strip()
     if not is_name_search(term):
-        return Q(nik=term) if len(term) == 16 else Q(nik__startswith=term)
+        if len(term) == 16 or exact_nik:
+            return Q(nik=term)
+        return Q(nik__startswith=term)
     return Q(full_name__icontains=term)
 
 
