@@ -305,6 +305,11 @@ def _check(client, role: str, route: Route, method: str, url_b: str, url_a: str)
             problems.append(f"{where}: a named resident shown to a viewer")
 
     if role == "no-role":
+        # Writes need an explicit writer role: a staff account in no role group writes nothing.
+        refusal = (403,) if method in route.methods else (403, 405)
+        own_account = (route.name, method) in OWN_ACCOUNT
+        if method in UNSAFE and not public and not own_account and status not in refusal:
+            problems.append(f"{where}: {status}, staff without a role must get 403 for a write")
         # No kecamatan in scope: no object of A or B answers, none is shown beyond what the public sees.
         if route.bound and not public and 200 <= status < 300:
             problems.append(f"{where}: {status}, staff without a role reached an object")

@@ -1,5 +1,5 @@
-"""Roles that see masked NIKs cannot recover a full NIK by prefix search; every NIK search is in the
-access log (issue 13)."""
+"""Staff side: roles that see masked NIKs cannot recover a full NIK by prefix search, every NIK
+search is in the access log, and staff without a role write nothing (issue 13)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,12 @@ def test_every_nik_search_is_in_the_access_log_without_the_nik(operator, supervi
     ]
     assert f"citizen {resident.pk}" in events[0].target
     assert all(resident.nik[:10] not in e.target + e.action + e.reason for e in events)
+
+
+def test_staff_without_a_role_cannot_write(no_role_staff, client):
+    # Found live: POST /api/v1/coverage/recompute/ answered 202 to a user in no group.
+    response = _api(no_role_staff).post("/api/v1/coverage/recompute/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    client.force_login(no_role_staff)
+    assert client.post("/dashboard/coverage/recompute/").status_code == 403
