@@ -280,7 +280,7 @@ def reschedule(request, code: str):
 
 @never_cache
 def calendar(request, code: str):
-    """The booking as an .ics file (with the private manage link in its description)."""
+    """The booking as an .ics file (without the private manage link: calendars are shared)."""
     token = request.GET.get("token", "")
     appointment = _appointment_or_404(code, token)
     slot, session = appointment.slot, appointment.slot.session
@@ -300,11 +300,8 @@ def calendar(request, code: str):
         event.add("geo", (float(session.latitude), float(session.longitude)))
     lines = [_("Booking code: %(code)s") % {"code": appointment.code}, "", _("What to bring") + ":"]
     lines += [f"- {item}" for item in what_to_bring(appointment.service, appointment.reason)]
-    lines += [
-        "",
-        _("Cancel or move: %(url)s")
-        % {"url": request.build_absolute_uri(_manage_url(appointment.code, token))},
-    ]
+    # No manage link: a calendar entry is shared and synced; the link stays on the confirmation page.
+    lines += ["", _("To cancel or move your booking, use the private link on your confirmation page.")]
     event.add("description", "\n".join(lines))
     if appointment.status == Appointment.Status.CANCELLED:
         event.add("status", "CANCELLED")
@@ -316,6 +313,8 @@ def calendar(request, code: str):
 
 def queue_display(request, session_id: int):
     """Public, large-type queue screen of one session; refreshes itself (meta refresh, no script)."""
-    session = get_object_or_404(OutreachSession.objects.select_related("kecamatan"), pk=session_id)
+    session = get_object_or_404(
+        OutreachSession.objects.select_related("kecamatan"), pk=session_id, published=True
+    )
     context = {"session": session, **selectors.session_queue(session), "now": timezone.localtime()}
     return render(request, "schedules/queue.html", context)

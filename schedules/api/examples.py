@@ -135,7 +135,7 @@ CALLED = OpenApiExample(
 QUEUE = OpenApiExample(
     "The queue display",
     value={
-        "serving": [{**_TICKET, "status": "called", "desk": 2, "called_at": "2024-02-03T08:31:40+07:00"}],
+        "serving": [{"number": 14, "desk": 2}],
         "waiting": [15, 16, 17],
         "waiting_count": 3,
         "done_count": 13,

@@ -93,6 +93,13 @@ class SessionSerializer(serializers.ModelSerializer):
         return SlotSerializer(slots, many=True).data
 
 
+class PublicSessionSerializer(SessionSerializer):
+    """A session as the public sees it: without the staff's `notes`."""
+
+    class Meta(SessionSerializer.Meta):
+        fields = [name for name in SessionSerializer.Meta.fields if name != "notes"]
+
+
 class _SessionInputFields(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     title = serializers.CharField(max_length=150, validators=[_no_markup])
@@ -387,8 +394,16 @@ class CallNextSerializer(serializers.Serializer):
     desk = serializers.IntegerField(min_value=1, max_value=50)
 
 
+class PublicQueueTicketSerializer(serializers.ModelSerializer):
+    """A number on the public display: the number and its desk, nothing that names a booking."""
+
+    class Meta:
+        model = QueueTicket
+        fields = ["number", "desk"]
+
+
 class QueueSerializer(serializers.Serializer):
-    serving = QueueTicketSerializer(many=True)
+    serving = PublicQueueTicketSerializer(many=True)
     waiting = serializers.ListField(child=serializers.IntegerField())
     waiting_count = serializers.IntegerField()
     done_count = serializers.IntegerField()

@@ -77,7 +77,11 @@ class SessionViewSet(viewsets.GenericViewSet):
         """Anonymous clients see the published, upcoming sessions open to booking (with their open
         slots); staff see every session of their kecamatan (any status, all slots)."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.SessionSerializer(page, many=True).data)
+        return self.get_paginated_response(self._session_serializer()(page, many=True).data)
+
+    def _session_serializer(self):
+        """Staff see their sessions' notes; the public does not (a colleague's phone number…)."""
+        return s.SessionSerializer if self._staff() else s.PublicSessionSerializer
 
     @extend_schema(
         summary="One session with its slots",
@@ -85,7 +89,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         examples=[ex.SESSION],
     )
     def retrieve(self, request, pk=None):
-        return Response(s.SessionSerializer(self.get_object()).data)
+        return Response(self._session_serializer()(self.get_object()).data)
 
     @extend_schema(
         summary="Create a session and its slots (admin, supervisor, operator)",
@@ -207,9 +211,10 @@ class SessionViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def queue(self, request, pk=None):
-        """What the public queue display shows: numbers being served and waiting."""
+        """What the public queue display shows of a published session: numbers being served (with
+        their desk) and waiting; nothing that names a booking or a request."""
         # DRF's get_object_or_404: an id too long to be a number (10,000 digits) is a 404, not a 500.
-        session = get_object_or_404(OutreachSession, pk=pk)
+        session = get_object_or_404(OutreachSession, pk=pk, published=True)
         return Response(s.QueueSerializer(selectors.session_queue(session)).data)
 
 

@@ -266,7 +266,7 @@ def test_the_calendar_file_holds_the_appointment(client, session, citizen):
     assert event.decoded("dtstart") == appointment.slot.starts_at
     assert appointment.code in str(event.get("summary"))
     assert session.venue_name in str(event.get("location"))
-    assert "token=" in str(event.get("description"))
+    assert "token=" not in str(event.get("description")) and "token=" not in response.content.decode()
 
 
 def test_the_queue_display_refreshes_itself_and_shows_numbers(client, session):
