@@ -64,9 +64,10 @@ def has_role(user, roles: frozenset[str]) -> bool:
 
 
 def is_read_only(user) -> bool:
-    """The viewer rule, for every front: a user whose only role is viewer reads and changes nothing
-    (the API's ReadOnlyForViewers and the dashboard's staff_required answer 403 to any write)."""
-    return user_roles(user) == {VIEWER}
+    """The writer rule, for every front: writes need an explicit writer role. A viewer, and a staff
+    account in no role group (e.g. one whose role was withdrawn), read what their scope allows and
+    change nothing (the API's ReadOnlyForViewers and the dashboard's staff_required answer 403)."""
+    return not may_write(user)
 
 
 def may_write(user) -> bool:

@@ -67,6 +67,7 @@ class AuditEvent(models.Model):
         CHANGE = "change", _("change")
         REVEAL = "reveal", _("personal data revealed")
         EXPORT = "export", _("export")
+        SECURITY = "security", _("security")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -582,8 +582,13 @@ SCHEDULES_NO_SHOW_GRACE_MINUTES = env_int("SCHEDULES_NO_SHOW_GRACE_MINUTES", 30)
 SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS = env_int("SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS", 3)
 # The phone and e-mail given with a booking are forgotten this many days after its session.
 SCHEDULES_CONTACT_RETENTION_DAYS = env_int("SCHEDULES_CONTACT_RETENTION_DAYS", 30)
-# Public booking form: posts per client address (same "rate/period" syntax as THROTTLE_*).
-THROTTLE_BOOKING_FORM = env_str("THROTTLE_BOOKING_FORM", "10/min")
+# Public flows (booking, "find my booking"): after this many failed NIK + KK checks of one NIK
+# within PUBLIC_IDENTITY_LOCK_SECONDS, that NIK's public flows answer "not verified" until the
+# window has passed (the form and the API share the budget per address: THROTTLE_BOOKING_ANON).
+PUBLIC_IDENTITY_MAX_FAILURES = env_int("PUBLIC_IDENTITY_MAX_FAILURES", 5)
+PUBLIC_IDENTITY_LOCK_SECONDS = env_int("PUBLIC_IDENTITY_LOCK_SECONDS", 60 * 60)
+# A manage link sent again by "find my booking" works this many seconds (default a week).
+SCHEDULES_MANAGE_LINK_MAX_AGE = env_int("SCHEDULES_MANAGE_LINK_MAX_AGE", 7 * 24 * 60 * 60)
 
 DEMO_STAFF_USERNAME = "demo"
 DEMO_STAFF_PASSWORD = env_str("DEMO_STAFF_PASSWORD", "kudus-demo-2024")

@@ -35,3 +35,15 @@ class LocationRequiredError(ApplicationError):
     code = "location_required"
     status_code = 400
     default_message = _("Printing needs the stock location that serves it.")
+
+
+class IdentityMismatchError(ApplicationError):
+    # One answer, whatever went wrong: an unknown NIK, another KK number, a resident no longer
+    # registered, or a NIK locked after failed checks. The public must not learn which NIKs exist nor
+    # anything about a resident before proving to be them (issue 13).
+    code = "identity_mismatch"
+    status_code = 400
+    default_message = _(
+        "We could not verify this NIK and family card (KK) number. Check both against your family card; "
+        "if they are correct, please visit the Disdukcapil office."
+    )

@@ -7,10 +7,49 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_record, targets_of
 from core.filters import local_day_bounds
+from core.models import AuditEvent
 from regions.models import Desa, Kecamatan
 from registrations.models import Citizen, ServiceRequest
-from registrations.selectors import pemula_q, search_q, search_term_validator, wajib_q
+from registrations.selectors import (
+    can_see_full_personal_data,
+    is_name_search,
+    pemula_q,
+    search_q,
+    search_term_validator,
+    wajib_q,
+    whole_nik_validator,
+)
+
+
+def nik_search_restrict(filterset) -> None:
+    """Roles that see masked NIKs search by the whole NIK only (the `q` filter's validator)."""
+    user = getattr(filterset.request, "user", None)
+    if not can_see_full_personal_data(user):
+        extra = filterset.filters["q"].extra
+        extra["validators"] = [*extra.get("validators", ()), whole_nik_validator]
+
+
+def nik_search_audit(request, term: str, citizen_ids: list) -> None:
+    """Every NIK search goes to the access log: who, when, how many digits, whom it found (ids)."""
+    audit_record(
+        actor=getattr(request, "user", None),
+        kind=AuditEvent.Kind.REVEAL,
+        action=f"NIK search ({len(term.strip())} digits)",
+        target=targets_of("citizen", citizen_ids) if citizen_ids else "no match",
+        request=request,
+    )
+
+
+def citizens_matching(queryset, term: str, request):
+    """`queryset` narrowed to the search term; a NIK search is exact for masked roles and logged."""
+    user = getattr(request, "user", None)
+    condition = search_q(term, exact_nik=not can_see_full_personal_data(user))
+    queryset = queryset.filter(condition)
+    if not is_name_search(term) and request is not None:
+        nik_search_audit(request, term, list(queryset.values_list("pk", flat=True)[:50]))
+    return queryset
 
 
 class CitizenFilter(django_filters.FilterSet):
@@ -44,8 +83,12 @@ class CitizenFilter(django_filters.FilterSet):
         model = Citizen
         fields = ["q", "kecamatan", "desa", "recorded", "printed", "ikd", "eligible", "pemula", "school"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        nik_search_restrict(self)
+
     def filter_q(self, queryset, name, value):
-        return queryset.filter(search_q(value)) if value else queryset
+        return citizens_matching(queryset, value, self.request) if value else queryset
 
     def filter_eligible(self, queryset, name, value):
         if value is None:

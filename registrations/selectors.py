@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -71,11 +72,25 @@ def search_term_validator(value: str) -> None:
         )
 
 
-def search_q(term: str) -> Q:
-    """A NIK (or its start) when the term is digits, otherwise a part of the name."""
+MSG_WHOLE_NIK = _("Type the whole NIK (16 digits), or at least 3 letters of a name.")
+
+
+def whole_nik_validator(value: str) -> None:
+    """For roles that see masked NIKs: a NIK search takes the whole NIK only (a prefix search would
+    recover the full NIK a digit at a time)."""
+    term = (value or "").strip()
+    if term and not is_name_search(term) and len(term) != 16:
+        raise ValidationError(MSG_WHOLE_NIK, code="whole_nik_required")
+
+
+def search_q(term: str, *, exact_nik: bool = False) -> Q:
+    """A NIK (or its start, unless `exact_nik`) when the term is digits, otherwise a part of the
+    name."""
     term = term.strip()
     if not is_name_search(term):
-        return Q(nik=term) if len(term) == 16 else Q(nik__startswith=term)
+        if len(term) == 16 or exact_nik:
+            return Q(nik=term)
+        return Q(nik__startswith=term)
     return Q(full_name__icontains=term)
 
 
@@ -117,3 +132,19 @@ def residents_find(
     else:
         return []
     return list(found.order_by("full_name", "pk")[:RESIDENTS_FOUND_MAX])
+# --- Public identity ---------------------------------------------------------------------------
+
+
+def citizen_identify(*, nik: str, kk: str) -> Citizen | None:
+    """The living resident with this NIK whose family card (KK) number is `kk`, else None.
+
+    The one identity check of every public flow (booking, lookup, "find my booking"). A NIK and the
+    birth date it encodes prove nothing (anyone who read the NIK knows both); the KK number is on the
+    family card only. The same query runs whatever the outcome and the KK is compared in constant
+    time, so neither the answer nor its timing tells an unknown NIK from a wrong KK."""
+    citizen = Citizen.objects.filter(nik=nik).only("pk", "nik", "kk", "deceased", "moved_out").first()
+    stored = citizen.kk if citizen is not None else "0" * 16
+    matches = hmac.compare_digest(stored.encode(), (kk or "").encode())
+    if citizen is None or not matches or not citizen.is_living_resident:
+        return None
+    return Citizen.objects.select_related("desa__kecamatan").get(pk=citizen.pk)

@@ -12,6 +12,8 @@ import hmac
 import re
 import secrets
 
+from django.core import signing
+
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
@@ -40,3 +42,23 @@ def token_matches(token: str | None, stored_hash: str) -> bool:
     if not token or len(token) > 128:
         return False
     return hmac.compare_digest(token_hash(token), stored_hash)
+
+
+# A manage link sent again ("find my booking") carries a signed, expiring token instead of the
+# manage token, which is not stored and so cannot be sent again. It names the booking's code and
+# the hash of its manage token, so it works only for that booking.
+_LINK_SALT = "schedules.manage-link"
+
+
+def manage_link_token(*, code: str, stored_hash: str) -> str:
+    return signing.dumps([code, stored_hash[:16]], salt=_LINK_SALT, compress=True)
+
+
+def manage_link_matches(token: str | None, *, code: str, stored_hash: str, max_age: int) -> bool:
+    if not token or len(token) > 128 or ":" not in token:
+        return False
+    try:
+        value = signing.loads(token, salt=_LINK_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return False
+    return value == [code, stored_hash[:16]]

@@ -7,7 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from core.exceptions import ApplicationError, ConflictError
 
 # Booking applies the service requests' eligibility rules, so it raises their error (`not_eligible`).
-from registrations.exceptions import NotEligibleError  # noqa: F401
+# Public flows identify the citizen through registrations (NIK + KK), which raises this error.
+from registrations.exceptions import (
+    IdentityMismatchError,  # noqa: F401
+    NotEligibleError,  # noqa: F401
+)
 
 
 class SlotFullError(ConflictError):
@@ -20,16 +24,6 @@ class AlreadyBookedError(ConflictError):
     default_message = _(
         "You already have an active booking for this service. Cancel or move it with the link on "
         "your confirmation page."
-    )
-
-
-class IdentityMismatchError(ApplicationError):
-    # One message whether the NIK is unknown, the birth date differs or the resident is no longer
-    # registered in Kudus: the form must not reveal which NIKs exist.
-    code = "identity_mismatch"
-    default_message = _(
-        "We could not verify this NIK and birth date. Check both against your family card (KK); if they "
-        "are correct, please visit the Disdukcapil office."
     )
 
 

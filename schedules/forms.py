@@ -10,7 +10,7 @@ from django.core.validators import EmailValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registrations.nik import validate_nik
+from registrations.nik import validate_kk, validate_nik
 from schedules.models import PUBLIC_REASON_LABELS, PUBLIC_SERVICE_LABELS, Reason, Slot
 
 PHONE_RE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
@@ -56,9 +56,17 @@ class BookingForm(forms.Form):
         validators=[reject_markup],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
     )
+    kk = forms.CharField(
+        label=_("Family card (KK) number (16 digits)"),
+        max_length=32,
+        validators=[reject_markup],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    # Accepted for older links and clients, but not asked for: it is written in the NIK, so it
+    # proves nothing (the KK number does).
     birth_date = forms.DateField(
-        label=_("Birth date"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        required=False,
+        widget=forms.HiddenInput,
         input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
     )
     service = forms.ChoiceField(label=_("Service"), choices=list(PUBLIC_SERVICE_LABELS.items()))
@@ -98,8 +106,15 @@ class BookingForm(forms.Form):
         validate_nik(nik)
         return nik
 
+    def clean_kk(self) -> str:
+        kk = re.sub(r"[\s.\-]", "", self.cleaned_data["kk"])
+        validate_kk(kk)
+        return kk
+
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]
+        if value is None:
+            return value
         if value > timezone.localdate():
             raise ValidationError(MESSAGES["birth_date_future"], code="birth_date_future")
         if value.year < 1900:
@@ -117,6 +132,15 @@ class BookingForm(forms.Form):
         if email:
             EmailValidator(message=_("Enter a valid e-mail address."))(email)
         return email
+
+
+class FindBookingForm(forms.Form):
+    """Find my booking: the NIK and the family card number, nothing else."""
+
+    nik = BookingForm.base_fields["nik"]
+    kk = BookingForm.base_fields["kk"]
+    clean_nik = BookingForm.clean_nik
+    clean_kk = BookingForm.clean_kk
 
 
 class RescheduleForm(forms.Form):

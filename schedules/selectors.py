@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.access import scope_queryset
-from schedules.codes import normalize_code, token_matches
+from schedules.codes import manage_link_matches, normalize_code, token_matches
 from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 
 
@@ -110,7 +110,8 @@ def slots_bookable(
 
 
 def appointment_by_token(code: str, token: str | None) -> Appointment | None:
-    """The appointment with this code if `token` is its manage token (constant-time compare)."""
+    """The appointment with this code if `token` is its manage token (constant-time compare) or a
+    manage link sent again by "find my booking" that has not expired."""
     normalized = normalize_code(code)
     if normalized is None:
         return None
@@ -119,7 +120,12 @@ def appointment_by_token(code: str, token: str | None) -> Appointment | None:
         .filter(code=normalized)
         .first()
     )
-    if appointment is None or not token_matches(token, appointment.manage_token_hash):
+    if appointment is None:
+        return None
+    stored = appointment.manage_token_hash
+    if not token_matches(token, stored) and not manage_link_matches(
+        token, code=appointment.code, stored_hash=stored, max_age=settings.SCHEDULES_MANAGE_LINK_MAX_AGE
+    ):
         return None
     return appointment
 

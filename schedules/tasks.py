@@ -47,3 +47,8 @@ def no_shows_dispatch() -> int:
 @shared_task(name="schedules.tasks.session_mark_no_shows", **RETRY)
 def session_mark_no_shows(session_id: int) -> int:
     return services.session_mark_no_shows(session_id=session_id)
+
+
+@shared_task(name="schedules.tasks.appointment_send_manage_link", **RETRY)
+def appointment_send_manage_link(appointment_id: int) -> bool:
+    return services.appointment_manage_link_send(appointment_id=appointment_id)

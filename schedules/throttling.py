@@ -1,15 +1,13 @@
 """Rate limits of the public booking: per client address for anonymous clients, per user for staff.
 
-The same DRF throttle machinery (and the same "throttle" cache, shared by all web workers) serves the
-API and the HTML form, so a client cannot double its budget by switching between them.
+One budget per client address: the API (`BookingAnonThrottle`) and the HTML form
+(`BookingFormThrottle`) count in the same scope `booking_anon` under the same cache key, so a client
+cannot double its budget by switching between them. The rate is THROTTLE_BOOKING_ANON.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
-
-from core.throttling import AnonScopedThrottle, UserScopedThrottle, throttle_cache
+from core.throttling import AnonScopedThrottle, UserScopedThrottle
 
 
 class BookingAnonThrottle(AnonScopedThrottle):
@@ -30,14 +28,9 @@ class LookupAnonThrottle(AnonScopedThrottle):
     scope = "lookup_anon"
 
 
-class BookingFormThrottle(SimpleRateThrottle):
-    """POSTs of the public HTML form (book, cancel, move), per client address."""
-
-    scope = "booking_form"
-    cache = throttle_cache
-
-    def get_rate(self):
-        return settings.THROTTLE_BOOKING_FORM
+class BookingFormThrottle(BookingAnonThrottle):
+    """POSTs of the public HTML forms (book, cancel, move, find my booking), per client address, in
+    the API's budget (same scope, same key). Counted for everyone: the form has no staff rules."""
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -11,6 +11,7 @@ app_name = "schedules"
 urlpatterns = [
     path("", views.home, name="home"),
     path("appointments/new/", views.book, name="book"),
+    path("appointments/find/", views.find, name="find"),
     path("appointments/<str:code>/confirmation/", views.confirmation, name="confirmation"),
     path("appointments/<str:code>/", views.manage, name="manage"),
     path("appointments/<str:code>/cancel/", views.cancel, name="cancel"),

@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 from core.exceptions import ApplicationError
 from core.forms import form_add_application_error
 from regions.models import Kecamatan
+from registrations.services.identity import citizen_identify_public
 from schedules import selectors, services
 from schedules.codes import new_manage_token
 from schedules.exceptions import (
@@ -31,7 +32,7 @@ from schedules.exceptions import (
     SlotFullError,
     SlotUnavailableError,
 )
-from schedules.forms import BookingForm, RescheduleForm, SessionFilterForm
+from schedules.forms import BookingForm, FindBookingForm, RescheduleForm, SessionFilterForm
 from schedules.guidance import what_to_bring
 from schedules.models import Appointment, OutreachSession, Service, SessionKind, Slot
 from schedules.throttling import form_post_allowed
@@ -109,7 +110,7 @@ def _manage_url(code: str, token: str) -> str:
 
 
 # Error reports (ADMINS e-mail) show these POST fields as stars (personal data, the manage token).
-PERSONAL_POST_FIELDS = ("nik", "birth_date", "phone", "email", "token", "form_token")
+PERSONAL_POST_FIELDS = ("nik", "kk", "birth_date", "phone", "email", "token", "form_token")
 
 
 @never_cache
@@ -129,7 +130,8 @@ def book(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                citizen = services.citizen_verify(nik=data["nik"], birth_date=data["birth_date"])
+                # Identity first: nothing about the resident (eligibility, bookings) is told before.
+                citizen = citizen_identify_public(nik=data["nik"], kk=data["kk"], request=request)
                 result = services.appointment_book(
                     slot=data["slot"],
                     citizen=citizen,
@@ -162,6 +164,27 @@ def book(request):
         "schedules/book.html",
         {"form": form, "session": session, "has_slots": bookable.exists(), "service": service},
     )
+
+
+@never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
+@require_http_methods(["GET", "POST"])
+def find(request):
+    """Find my booking: NIK + KK number → the manage link is sent again to the phone or e-mail
+    given at booking (never shown here). The same answer whether or not anything matched."""
+    sent = False
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        form = FindBookingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.appointments_find(nik=data["nik"], kk=data["kk"], request=request)
+            sent, form = True, FindBookingForm()
+    else:
+        form = FindBookingForm()
+    return render(request, "schedules/find.html", {"form": form, "sent": sent})
 
 
 def _appointment_or_404(code: str, token: str | None) -> Appointment:
@@ -259,7 +282,7 @@ def reschedule(request, code: str):
 
 @never_cache
 def calendar(request, code: str):
-    """The booking as an .ics file (with the private manage link in its description)."""
+    """The booking as an .ics file (without the private manage link: calendars are shared)."""
     token = request.GET.get("token", "")
     appointment = _appointment_or_404(code, token)
     slot, session = appointment.slot, appointment.slot.session
@@ -279,11 +302,8 @@ def calendar(request, code: str):
         event.add("geo", (float(session.latitude), float(session.longitude)))
     lines = [_("Booking code: %(code)s") % {"code": appointment.code}, "", _("What to bring") + ":"]
     lines += [f"- {item}" for item in what_to_bring(appointment.service, appointment.reason)]
-    lines += [
-        "",
-        _("Cancel or move: %(url)s")
-        % {"url": request.build_absolute_uri(_manage_url(appointment.code, token))},
-    ]
+    # No manage link: a calendar entry is shared and synced; the link stays on the confirmation page.
+    lines += ["", _("To cancel or move your booking, use the private link on your confirmation page.")]
     event.add("description", "\n".join(lines))
     if appointment.status == Appointment.Status.CANCELLED:
         event.add("status", "CANCELLED")
@@ -295,6 +315,8 @@ def calendar(request, code: str):
 
 def queue_display(request, session_id: int):
     """Public, large-type queue screen of one session; refreshes itself (meta refresh, no script)."""
-    session = get_object_or_404(OutreachSession.objects.select_related("kecamatan"), pk=session_id)
+    session = get_object_or_404(
+        OutreachSession.objects.select_related("kecamatan"), pk=session_id, published=True
+    )
     context = {"session": session, **selectors.session_queue(session), "now": timezone.localtime()}
     return render(request, "schedules/queue.html", context)

@@ -258,7 +258,7 @@ def deployment_started(workdir: Path) -> Iterator[Deployment]:
         THROTTLE_BOOKING_USER="100000/min",
         THROTTLE_LOOKUP_ANON="100000/min",
         THROTTLE_LOGIN="100000/min",
-        THROTTLE_BOOKING_FORM="100000/min",
+        PUBLIC_IDENTITY_MAX_FAILURES="100000",
         PYTHONUNBUFFERED="1",
     )
     processes: list[subprocess.Popen] = []

@@ -75,6 +75,7 @@ PUBLIC = {
     ("session-detail", "GET"),
     ("session-queue", "GET"),
     ("appointment-list", "POST"),
+    ("appointment-find", "POST"),
     ("appointment-detail", "GET"),
     ("appointment-cancel", "POST"),
     ("appointment-reschedule", "POST"),
@@ -92,6 +93,7 @@ PUBLIC_OPERATIONS = {
     "GET /api/v1/sessions/{id}/",
     "GET /api/v1/sessions/{id}/queue/",
     "POST /api/v1/appointments/",
+    "POST /api/v1/appointments/find/",
     "GET /api/v1/appointments/{code}/",
     "POST /api/v1/appointments/{code}/cancel/",
     "POST /api/v1/appointments/{code}/reschedule/",
@@ -303,6 +305,11 @@ def _check(client, role: str, route: Route, method: str, url_b: str, url_a: str)
             problems.append(f"{where}: a named resident shown to a viewer")
 
     if role == "no-role":
+        # Writes need an explicit writer role: a staff account in no role group writes nothing.
+        refusal = (403,) if method in route.methods else (403, 405)
+        own_account = (route.name, method) in OWN_ACCOUNT
+        if method in UNSAFE and not public and not own_account and status not in refusal:
+            problems.append(f"{where}: {status}, staff without a role must get 403 for a write")
         # No kecamatan in scope: no object of A or B answers, none is shown beyond what the public sees.
         if route.bound and not public and 200 <= status < 300:
             problems.append(f"{where}: {status}, staff without a role reached an object")
@@ -411,7 +418,7 @@ def test_staff_of_kecamatan_a_book_an_unpublished_session_of_b_only_as_the_publi
     """Desk staff may book walk-ins into unpublished sessions of their own kecamatan: not of B."""
     client.force_login(operator)
     citizen = CitizenFactory(desa=Desa.objects.filter(kecamatan_id=A).first())
-    body = {"nik": citizen.nik, "birth_date": citizen.birth_date.isoformat(), "service": "recording",
+    body = {"nik": citizen.nik, "kk": citizen.kk, "service": "recording",
             "reason": "new"}  # fmt: skip
     theirs = client.post("/api/v1/appointments/", {**body, "slot": world[B][Slot].pk}, "application/json")
     assert theirs.status_code in (400, 404, 409) and theirs.json()["code"] == "slot_unavailable"

@@ -132,7 +132,7 @@ def world(request, via):
     citizen = seeded["citizen"]
     return {
         "citizen": SimpleNamespace(
-            nik=citizen["nik"], birth_date=dt.date.fromisoformat(citizen["birth_date"])
+            nik=citizen["nik"], kk=citizen["kk"], birth_date=dt.date.fromisoformat(citizen["birth_date"])
         ),
         "session": SimpleNamespace(pk=seeded["session"]),
         "slot": SimpleNamespace(pk=seeded["slot"]),
@@ -171,6 +171,7 @@ def _valid(world) -> dict[str, str]:
     citizen = world["citizen"]
     return {
         "nik": citizen.nik,
+        "kk": citizen.kk,
         "birth_date": citizen.birth_date.isoformat(),
         "service": "recording",
         "reason": "new",
@@ -192,7 +193,7 @@ def _valid(world) -> dict[str, str]:
 
 def endpoints(world) -> list[Endpoint]:
     code, session = world["code"], world["session"]
-    booking = ["nik", "birth_date", "service", "reason", "slot", "phone", "email"]
+    booking = ["nik", "kk", "birth_date", "service", "reason", "slot", "phone", "email"]
     return [
         Endpoint("booking form", "POST", "/appointments/new/", "form", booking, bodies=True),
         Endpoint("booking API", "POST", "/api/v1/appointments/", "json", booking, api=True, bodies=True),
@@ -382,7 +383,7 @@ def test_valid_input_still_books_so_the_table_above_can_fail(client, world, snap
     before = snapshot()
     data = _valid(world)
     response = client.post(
-        "/appointments/new/", {k: data[k] for k in ("nik", "birth_date", "service", "reason", "slot")}
+        "/appointments/new/", {k: data[k] for k in ("nik", "kk", "service", "reason", "slot")}
     )
     assert response.status_code == 303
     assert snapshot()["active bookings"] == before["active bookings"] + 1

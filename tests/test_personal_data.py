@@ -67,7 +67,7 @@ def shown(text: str, citizen) -> list[str]:
 def _book(client, citizen, session, **extra):
     data = {
         "nik": citizen.nik,
-        "birth_date": citizen.birth_date.isoformat(),
+        "kk": citizen.kk,
         "service": "recording",
         "reason": "new",
         "slot": session.slots.order_by("starts_at").first().pk,
@@ -269,7 +269,7 @@ def test_the_error_report_of_a_failed_booking_form_carries_no_personal_data(serv
 
 
 def test_the_error_report_of_a_failed_api_booking_carries_no_personal_data(server_error, resident, session):
-    body = {"nik": resident.nik, "birth_date": BIRTH.isoformat(), "service": "recording", "reason": "new",
+    body = {"nik": resident.nik, "kk": resident.kk, "service": "recording", "reason": "new",
             "slot": session.slots.first().pk, "phone": PHONE, "email": EMAIL}  # fmt: skip
     response = server_error.post("/api/v1/appointments/", body, content_type="application/json")
     assert response.status_code == 500 and response.json()["code"] == "server_error"

@@ -31,9 +31,12 @@ from dashboard.forms import (
 from dashboard.navigation import query_without_page, redirect_back
 from dashboard.pagination import paginate_without_count
 from regions.models import Kecamatan
-from registrations.filters import ServiceRequestFilter
+from registrations.filters import ServiceRequestFilter, citizens_matching, nik_search_restrict
 from registrations.models import Citizen, ServiceRequest
-from registrations.selectors import can_see_full_personal_data, search_q, service_requests_visible_to
+from registrations.selectors import (
+    can_see_full_personal_data,
+    service_requests_visible_to,
+)
 from registrations.services.service_requests import (
     service_request_cancel,
     service_request_complete,
@@ -97,11 +100,14 @@ class RequestQueueFilter(ServiceRequestFilter):
         self.filters["location"].queryset = locations_visible_to(user)
         for name in ("service", "channel"):
             self.filters[name].extra["empty_label"] = _("all")
+        nik_search_restrict(self)
 
     def filter_q(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(citizen__in=Citizen.objects.filter(search_q(value)).values("pk"))
+        return queryset.filter(
+            citizen__in=citizens_matching(Citizen.objects.all(), value, self.request).values("pk")
+        )
 
     def filter_status(self, queryset, name, value):
         if value == STATUS_OPEN:

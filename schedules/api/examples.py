@@ -135,7 +135,7 @@ CALLED = OpenApiExample(
 QUEUE = OpenApiExample(
     "The queue display",
     value={
-        "serving": [{**_TICKET, "status": "called", "desk": 2, "called_at": "2024-02-03T08:31:40+07:00"}],
+        "serving": [{"number": 14, "desk": 2}],
         "waiting": [15, 16, 17],
         "waiting_count": 3,
         "done_count": 13,
@@ -188,7 +188,7 @@ BOOKING = OpenApiExample(
     "Book a place",
     value={
         "nik": "3319014507060003",
-        "birth_date": "2006-07-05",
+        "kk": "3319010102150007",
         "service": "recording",
         "reason": "new",
         "slot": 341,
@@ -215,6 +215,18 @@ STAFF_APPOINTMENT = OpenApiExample(
     "A booking (staff of its kecamatan)",
     value={**_APPOINTMENT, "citizen": {"id": 4211, "nik": "3319********0003", "full_name": "Siti Aminah"}},
     response_only=True,
+)
+FIND = OpenApiExample(
+    "Find my booking", value={"nik": "3319014507060003", "kk": "3319010102150007"}, request_only=True
+)
+FIND_ANSWER = OpenApiExample(
+    "Always this answer",
+    value={
+        "detail": "If the NIK and KK number match an upcoming booking with a mobile number or e-mail "
+        "address, the link to it is on its way."
+    },
+    response_only=True,
+    status_codes=["202"],
 )
 MANAGE_TOKEN = OpenApiExample(
     "With the manage token", value={"token": "p3Jx9sQ0rT2vW8yZ1aB4cD7eF0gH3iK6"}, request_only=True

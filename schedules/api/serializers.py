@@ -12,7 +12,7 @@ from rest_framework import serializers
 from core.api.fields import WallClockTimeField
 from core.bounds import bounded_by
 from registrations.api.serializers import CitizenRefSerializer
-from registrations.nik import validate_nik
+from registrations.nik import validate_kk, validate_nik
 from schedules.forms import MARKUP_RE, PHONE_RE, normalize_phone
 from schedules.forms import MESSAGES as FORM_MESSAGES
 from schedules.models import (
@@ -91,6 +91,13 @@ class SessionSerializer(serializers.ModelSerializer):
         if slots is None:
             slots = session.slots.order_by("starts_at")
         return SlotSerializer(slots, many=True).data
+
+
+class PublicSessionSerializer(SessionSerializer):
+    """A session as the public sees it: without the staff's `notes`."""
+
+    class Meta(SessionSerializer.Meta):
+        fields = [name for name in SessionSerializer.Meta.fields if name != "notes"]
 
 
 class _SessionInputFields(serializers.Serializer):
@@ -233,7 +240,12 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 class BookingSerializer(serializers.Serializer):
     nik = serializers.CharField(max_length=32, validators=[_no_markup])
-    birth_date = serializers.DateField()
+    kk = serializers.CharField(
+        max_length=32, validators=[_no_markup], help_text="The family card (KK) number: 16 digits."
+    )
+    birth_date = serializers.DateField(
+        required=False, help_text="Accepted but not needed: it is written in the NIK and proves nothing."
+    )
     service = serializers.ChoiceField(choices=Service.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
     slot = serializers.IntegerField(**bounded_by(Slot, "id", min_value=1))
@@ -245,6 +257,11 @@ class BookingSerializer(serializers.Serializer):
     def validate_nik(self, value: str) -> str:
         value = value.replace(" ", "")
         validate_nik(value)
+        return value
+
+    def validate_kk(self, value: str) -> str:
+        value = value.replace(" ", "")
+        validate_kk(value)
         return value
 
     def validate_birth_date(self, value):
@@ -321,6 +338,19 @@ class AppointmentCreatedSerializer(serializers.Serializer):
     service = serializers.CharField()
 
 
+class FindBookingSerializer(serializers.Serializer):
+    nik = serializers.CharField(max_length=32, validators=[_no_markup])
+    kk = serializers.CharField(
+        max_length=32, validators=[_no_markup], help_text="The family card (KK) number: 16 digits."
+    )
+    validate_nik = BookingSerializer.validate_nik
+    validate_kk = BookingSerializer.validate_kk
+
+
+class FindBookingAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class ManageTokenSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=128, required=False, help_text="The manage token (or ?token=).")
 
@@ -364,8 +394,16 @@ class CallNextSerializer(serializers.Serializer):
     desk = serializers.IntegerField(min_value=1, max_value=50)
 
 
+class PublicQueueTicketSerializer(serializers.ModelSerializer):
+    """A number on the public display: the number and its desk, nothing that names a booking."""
+
+    class Meta:
+        model = QueueTicket
+        fields = ["number", "desk"]
+
+
 class QueueSerializer(serializers.Serializer):
-    serving = QueueTicketSerializer(many=True)
+    serving = PublicQueueTicketSerializer(many=True)
     waiting = serializers.ListField(child=serializers.IntegerField())
     waiting_count = serializers.IntegerField()
     done_count = serializers.IntegerField()

@@ -7,6 +7,7 @@ ApplicationErrors that the one handler in core.api.errors turns into `{"code","d
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from core.access import ALL_STAFF, DESK_STAFF, SESSION_MANAGERS, has_role
 from core.api.errors import error_responses
 from core.api.permissions import roles_permission
 from core.throttling import AnonThrottle, UserThrottle
+from registrations.services.identity import citizen_identify_public
 from schedules import selectors, services
 from schedules.api import examples as ex
 from schedules.api import serializers as s
@@ -25,6 +27,10 @@ from schedules.filters import AppointmentFilter, SeriesFilter, SessionFilter
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
 from schedules.throttling import BookingAnonThrottle, BookingUserThrottle, LookupAnonThrottle
 
+FIND_ANSWER = _(
+    "If the NIK and KK number match an upcoming booking with a mobile number or e-mail address, the "
+    "link to it is on its way."
+)
 TOKEN_PARAM = OpenApiParameter("token", str, description="The manage token given at booking (citizens).")
 
 # A staff account holding one of the roles (core.access); the services check role and kecamatan again.
@@ -71,7 +77,11 @@ class SessionViewSet(viewsets.GenericViewSet):
         """Anonymous clients see the published, upcoming sessions open to booking (with their open
         slots); staff see every session of their kecamatan (any status, all slots)."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.SessionSerializer(page, many=True).data)
+        return self.get_paginated_response(self._session_serializer()(page, many=True).data)
+
+    def _session_serializer(self):
+        """Staff see their sessions' notes; the public does not (a colleague's phone number…)."""
+        return s.SessionSerializer if self._staff() else s.PublicSessionSerializer
 
     @extend_schema(
         summary="One session with its slots",
@@ -79,7 +89,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         examples=[ex.SESSION],
     )
     def retrieve(self, request, pk=None):
-        return Response(s.SessionSerializer(self.get_object()).data)
+        return Response(self._session_serializer()(self.get_object()).data)
 
     @extend_schema(
         summary="Create a session and its slots (admin, supervisor, operator)",
@@ -201,9 +211,10 @@ class SessionViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def queue(self, request, pk=None):
-        """What the public queue display shows: numbers being served and waiting."""
+        """What the public queue display shows of a published session: numbers being served (with
+        their desk) and waiting; nothing that names a booking or a request."""
         # DRF's get_object_or_404: an id too long to be a number (10,000 digits) is a 404, not a 500.
-        session = get_object_or_404(OutreachSession, pk=pk)
+        session = get_object_or_404(OutreachSession, pk=pk, published=True)
         return Response(s.QueueSerializer(selectors.session_queue(session)).data)
 
 
@@ -263,12 +274,12 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     ordering_fields = ["created_at", "code", "status"]
 
     def get_permissions(self):
-        if self.action in ("create", "retrieve", "cancel", "reschedule"):
+        if self.action in ("create", "retrieve", "cancel", "reschedule", "find"):
             return [permissions.AllowAny()]
         return [IsDeskStaff()]
 
     def get_throttles(self):
-        if self.action in ("create", "cancel", "reschedule"):
+        if self.action in ("create", "cancel", "reschedule", "find"):
             return [BookingAnonThrottle(), BookingUserThrottle()]
         if self.action == "retrieve":
             return [LookupAnonThrottle(), UserThrottle()]
@@ -315,12 +326,15 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def create(self, request):
-        """Book a place: `{nik, birth_date, service, reason, slot, phone?, email?}`. 409 `slot_full`
-        when the slot is full, 400 `not_eligible` when the citizen may not get the service then."""
+        """Book a place: `{nik, kk, service, reason, slot, phone?, email?}`. 400 `identity_mismatch`
+        (one answer for every failure) until the NIK and the family card number match a resident;
+        then 409 `slot_full` when the slot is full, 400 `not_eligible` when the citizen may not get
+        the service then."""
         data = s.BookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        citizen = services.citizen_verify(nik=values["nik"], birth_date=values["birth_date"])
+        # Identity first: nothing about the resident (eligibility, bookings) is told before.
+        citizen = citizen_identify_public(nik=values["nik"], kk=values["kk"], request=request)
         result = services.appointment_book(
             slot=values["slot"],
             citizen=citizen,
@@ -340,6 +354,25 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             "service": appointment.service,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Find my booking: the manage link sent again to the booking's phone or e-mail",
+        request=s.FindBookingSerializer,
+        responses={202: s.FindBookingAnswerSerializer, **error_responses(400, 429)},
+        examples=[ex.FIND, ex.FIND_ANSWER],
+        auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
+    )
+    @action(detail=False, methods=["post"])
+    def find(self, request):
+        """`{nik, kk}`: the link to each upcoming booking of the resident is sent again to the phone
+        or e-mail given at booking. Always 202 with the same body, whether or not the NIK and KK
+        matched and whether or not a booking exists (the link is never in the answer)."""
+        data = s.FindBookingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.appointments_find(
+            nik=data.validated_data["nik"], kk=data.validated_data["kk"], request=request
+        )
+        return Response({"detail": FIND_ANSWER}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="A booking, by its code and manage token (or staff scope)",

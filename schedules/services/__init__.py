@@ -15,6 +15,11 @@ from schedules.services.appointments import (
     no_shows_enqueue,
     session_mark_no_shows,
 )
+from schedules.services.manage_links import (
+    appointment_manage_link_resend,
+    appointment_manage_link_send,
+    appointments_find,
+)
 from schedules.services.queue import (
     appointment_check_in,
     appointment_serve_here,
@@ -39,11 +44,14 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_manage_link_resend",
+    "appointment_manage_link_send",
     "appointment_notify_cancelled",
     "appointment_remind",
     "appointment_reminders_enqueue",
     "appointment_reschedule",
     "appointment_serve_here",
+    "appointments_find",
     "citizen_verify",
     "no_shows_enqueue",
     "queue_call_next",

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.outbox import outbox_enqueue
 from registrations.models import Citizen
@@ -45,12 +46,20 @@ class BookingResult:
     created: bool
 
 
+MSG_DESK_IDENTITY = _(
+    "We could not verify this NIK and birth date. Check both against your family card (KK); if they "
+    "are correct, please visit the Disdukcapil office."
+)
+
+
 def citizen_verify(*, nik: str, birth_date: dt.date) -> Citizen:
-    """The living resident with this NIK and birth date. Raises IdentityMismatchError, with one
-    message for an unknown NIK, another birth date or a resident no longer registered."""
+    """The living resident with this NIK and birth date, for desk staff who hold the citizen's card
+    (walk-ins). Public flows use registrations' `citizen_identify_public` (NIK + KK) instead.
+    Raises IdentityMismatchError, with one message for an unknown NIK, another birth date or a
+    resident no longer registered."""
     citizen = Citizen.objects.filter(nik=nik).first()
     if citizen is None or citizen.birth_date != birth_date or not citizen.is_living_resident:
-        raise IdentityMismatchError()
+        raise IdentityMismatchError(MSG_DESK_IDENTITY)
     return citizen
 
 

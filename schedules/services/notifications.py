@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from schedules.guidance import what_to_bring
 from schedules.messaging import sms_backend
 
-KINDS = ("reminder", "cancelled")
+KINDS = ("reminder", "cancelled", "manage_link")
 
 
 def rebook_url(appointment) -> str:
@@ -27,12 +27,15 @@ def contacts_of(appointment) -> tuple[str, str]:
     return (appointment.email or citizen.email or "", appointment.phone or citizen.phone or "")
 
 
-def appointment_message_send(appointment, *, kind: str) -> list[str]:
-    """Send the `kind` message by every channel the citizen has; returns the channels used. Raises
-    what the backends raise (the calling task retries)."""
+def appointment_message_send(appointment, *, kind: str, extra: dict | None = None) -> list[str]:
+    """Send the `kind` message by every channel the citizen has; returns the channels used. `extra`
+    adds to the templates' context. Raises what the backends raise (the calling task retries)."""
     if kind not in KINDS:
         raise ValueError(kind)
     email, phone = contacts_of(appointment)
+    if kind == "manage_link":
+        # A manage link goes only where the booking said: the registry's contacts may be stale.
+        email, phone = appointment.email, appointment.phone
     slot = appointment.slot
     language = (
         appointment.language if appointment.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
@@ -47,6 +50,7 @@ def appointment_message_send(appointment, *, kind: str) -> list[str]:
             "bring": what_to_bring(appointment.service, appointment.reason),
             "rebook_url": rebook_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,
+            **(extra or {}),
         }
         channels = []
         if email:

@@ -36,7 +36,7 @@ def test_invalid_input_names_each_field_with_a_list_of_messages(world):
     response = APIClient().post("/api/v1/appointments/", {"nik": "123", "service": "x"}, format="json")
     assert_error_shape(response, 400, "invalid")
     fields = response.json()["fields"]
-    assert set(fields) == {"nik", "service", "birth_date", "reason", "slot"}
+    assert set(fields) == {"nik", "kk", "service", "reason", "slot"}
     assert all(isinstance(messages, list) and messages for messages in fields.values())
 
 

@@ -43,9 +43,13 @@ def _post_form(address: str):
 
 @pytest.fixture
 def low_rates(settings):
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": f"{BUDGET}/min"}
+    # The form counts in the API's booking budget (one budget per address).
+    rates = {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+        "anon": f"{BUDGET}/min",
+        "booking_anon": f"{BUDGET}/min",
+    }
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    settings.THROTTLE_BOOKING_FORM = f"{BUDGET}/min"
     # Rows other tests committed (transactional ones) must not count; this delete rolls back.
     caches["default"].clear()
 

@@ -36,7 +36,7 @@ def from_address(address: str) -> APIClient:
 def booking_body(world) -> dict:
     # Shape-valid but for an identity that does not match: a 400 after the throttle, no booking made.
     slot = world.mine.session.slots.order_by("starts_at").last()
-    return {"nik": world.mine.citizen.nik, "birth_date": "1990-01-01", "service": "recording",
+    return {"nik": world.mine.citizen.nik, "kk": "3319010101209999", "service": "recording",
             "reason": "new", "slot": slot.pk}  # fmt: skip
 
 

@@ -90,6 +90,7 @@ def main() -> None:
                 "hostile": {
                     "citizen": {
                         "nik": hostile["citizen"].nik,
+                        "kk": hostile["citizen"].kk,
                         "birth_date": hostile["citizen"].birth_date.isoformat(),
                     },
                     "session": hostile["session"].pk,

@@ -12,6 +12,9 @@ import pytest
 import segno
 from django.utils import timezone
 
+from core.models import OutboxMessage
+from schedules import services
+from schedules.messaging import LocmemSMSBackend
 from schedules.models import Appointment
 from tests.factories import OutreachSessionFactory, citizen_aged
 from tests.helpers import chromium
@@ -39,7 +42,7 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
         page.goto(f"{live_server.url}/appointments/new/")
         assert page.locator("html").get_attribute("lang") == "id"
         page.get_by_label(re.compile("NIK")).fill(citizen.nik)
-        page.fill("input[name=birth_date]", citizen.birth_date.isoformat())
+        page.fill("input[name=kk]", citizen.kk)
         page.select_option("select[name=service]", "recording")
         page.select_option("select[name=reason]", "new")
         page.select_option("select[name=slot]", str(slot.pk))
@@ -85,3 +88,39 @@ def test_zbar_does_not_read_the_micro_qr_the_confirmation_used_to_show():
     assert segno.make(code, error="m").is_micro
     assert zbar_decode(micro.getvalue()) == []
     assert zbar_decode(regular.getvalue()) == [code]
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_citizen_who_lost_the_link_gets_it_again_and_opens_the_booking(
+    live_server, regions_tx, settings, tmp_path
+):
+    settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
+    settings.PUBLIC_BASE_URL = live_server.url
+    LocmemSMSBackend.outbox.clear()
+    day = timezone.localdate() + dt.timedelta(days=2)
+    session = OutreachSessionFactory(date=day, services=["recording"])
+    citizen = citizen_aged(17, on=day, days_after_birthday=60)
+    booking = services.appointment_book(
+        slot=session.slots.order_by("starts_at")[1], citizen=citizen, service="recording", reason="new",
+        phone="081234567890",
+    )  # fmt: skip
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="id-ID")
+        page.goto(f"{live_server.url}/appointments/new/")
+        page.get_by_role("link", name=re.compile("Cari pendaftaran saya")).click()
+        page.wait_for_url(re.compile(r"/appointments/find/$"))
+        page.fill("input[name=nik]", citizen.nik)
+        page.fill("input[name=kk]", citizen.kk)
+        page.get_by_role("button", name="Kirimkan tautannya").click()
+        page.locator("#find-sent").wait_for()
+        answer = page.locator("#find-sent").inner_text()
+        page.screenshot(path=str(tmp_path / "find-sent.png"), full_page=True)
+        # The outbox relays the task after the commit (eager Celery in tests): the SMS is out.
+        (link,) = re.findall(r"https?://\S+", LocmemSMSBackend.outbox[0]["text"])
+        page.goto(link)
+        shown_code = page.get_by_test_id("booking-code").inner_text().strip()
+        page.screenshot(path=str(tmp_path / "find-manage.png"), full_page=True)
+
+    assert "tautannya sedang dikirim" in answer and booking.appointment.code not in answer
+    assert shown_code == booking.appointment.code
+    assert OutboxMessage.objects.get(task="schedules.tasks.appointment_send_manage_link").status == "sent"

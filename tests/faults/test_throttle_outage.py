@@ -42,7 +42,7 @@ def test_with_redis_down_the_limits_hold_on_the_database_and_return_to_redis_aft
     portal = start_portal(
         THROTTLE_CACHE="redis",
         THROTTLE_ANON="3/min",
-        THROTTLE_BOOKING_FORM="3/min",
+        THROTTLE_BOOKING_ANON="3/min",  # the form counts in the booking budget of the API
         THROTTLE_REDIS_RETRY_AFTER="1",
     )
     browser = portal.browser()

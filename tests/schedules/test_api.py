@@ -34,7 +34,7 @@ def slot_of(session, index=0) -> Slot:
 def booking(citizen, the_slot, **overrides):
     body = {
         "nik": citizen.nik,
-        "birth_date": citizen.birth_date.isoformat(),
+        "kk": citizen.kk,
         "service": "recording",
         "reason": "new",
         "slot": the_slot.pk,

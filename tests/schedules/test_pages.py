@@ -41,7 +41,7 @@ def form_data(client, citizen, the_slot, **overrides):
     token = re.search(r'name="form_token" value="([^"]+)"', page.content.decode()).group(1)
     data = {
         "nik": citizen.nik,
-        "birth_date": citizen.birth_date.isoformat(),
+        "kk": citizen.kk,
         "service": "recording",
         "reason": "new",
         "slot": str(the_slot.pk),
@@ -92,7 +92,7 @@ def test_the_home_page_query_count_does_not_grow_with_sessions(
 
 def test_the_booking_form_has_the_named_fields_with_labels(client, session):
     content = client.get(BOOK_URL).content.decode()
-    for name in ("nik", "birth_date", "service", "reason", "slot", "phone", "email"):
+    for name in ("nik", "kk", "service", "reason", "slot", "phone", "email"):
         assert f'name="{name}"' in content
         assert f'<label for="id_{name}">' in content
     assert "<script" not in content
@@ -134,8 +134,7 @@ def test_a_double_submitted_form_makes_one_booking(client, session, citizen):
 BAD_INPUTS = [
     ({"nik": "33190112"}, "NIK harus"),
     ({"nik": "3319011705000000"}, "0000"),
-    ({"birth_date": "2999-01-01"}, "Tanggal lahir tidak boleh di masa depan."),
-    ({"birth_date": "31-02-2001"}, "tanggal"),
+    ({"kk": "33190112"}, "KK"),
     ({"slot": "999999"}, "Jam ini tidak ada atau tidak dapat dipesan lagi."),
     ({"service": "passport"}, "Pilih"),
     ({"phone": "<script>alert(1)</script>"}, "Hapus karakter &lt; dan &gt;"),
@@ -174,9 +173,9 @@ def test_a_past_session_or_one_not_offering_the_service_is_refused_in_the_form(
 
 
 def test_the_identity_error_does_not_reveal_whether_the_nik_exists(client, session, citizen):
-    wrong_date = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), birth_date="1999-01-01"))
+    wrong_date = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), kk="3319010101209999"))
     unknown = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), nik="3319011705009999"))
-    message = "NIK dan tanggal lahir ini tidak dapat kami verifikasi."
+    message = "NIK dan nomor Kartu Keluarga (KK) ini tidak dapat kami verifikasi."
     assert message in wrong_date.content.decode() and message in unknown.content.decode()
     errors = lambda r: re.search(r'id="form-errors"[^>]*>(.*?)</div>', r.content.decode(), re.S).group(1)  # noqa: E731
     assert errors(wrong_date) == errors(unknown)
@@ -194,13 +193,17 @@ def test_the_form_speaks_english_after_the_language_switch(client, session, citi
     switched = client.post("/i18n/setlang/", {"language": "en", "next": BOOK_URL})
     assert switched.status_code == 302
     page = client.get(BOOK_URL).content.decode()
-    assert 'lang="en"' in page and "Birth date" in page
-    response = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), birth_date="2999-01-01"))
-    assert "The birth date cannot be in the future." in response.content.decode()
+    assert 'lang="en"' in page and "Family card (KK) number" in page
+    response = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), kk="3319"))
+    assert "KK number must be exactly 16 digits (0–9)." in response.content.decode()
 
 
 def test_the_form_is_rate_limited_per_client_address(client, session, citizen, settings):
-    settings.THROTTLE_BOOKING_FORM = "3/min"
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "booking_anon": "3/min"},
+    }
     for _ in range(3):
         assert client.post(BOOK_URL, form_data(client, citizen, slot_of(session), nik="1")).status_code == 200
     limited = client.post(BOOK_URL, form_data(client, citizen, slot_of(session)))
@@ -263,7 +266,7 @@ def test_the_calendar_file_holds_the_appointment(client, session, citizen):
     assert event.decoded("dtstart") == appointment.slot.starts_at
     assert appointment.code in str(event.get("summary"))
     assert session.venue_name in str(event.get("location"))
-    assert "token=" in str(event.get("description"))
+    assert "token=" not in str(event.get("description")) and "token=" not in response.content.decode()
 
 
 def test_the_queue_display_refreshes_itself_and_shows_numbers(client, session):
