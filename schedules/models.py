@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +34,7 @@ PUBLIC_REASON_LABELS = {
     Reason.LOST: _("lost card"),
     Reason.DATA_CHANGE: _("change of data"),
 }
+OSM_DIRECTIONS = "https://www.openstreetmap.org/directions"
 SERVICE_FLAGS = {
     Service.RECORDING: "offers_recording",
     Service.PRINTING: "offers_printing",
@@ -102,6 +104,14 @@ class SessionFields(models.Model):
 
     def get_services_display(self) -> list[str]:
         return [str(PUBLIC_SERVICE_LABELS[service]) for service in self.services]
+
+    @property
+    def directions_url(self) -> str:
+        """Route to the venue on OpenStreetMap (a link only: no map tiles are loaded by our pages)."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        lat, lon = (format(Decimal(str(value)).normalize(), "f") for value in (self.latitude, self.longitude))
+        return f"{OSM_DIRECTIONS}?to={lat},{lon}"
 
 
 def _session_constraints(prefix: str) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,17 +54,22 @@ def sessions_public(*, now: dt.datetime | None = None, with_slots: bool = False,
     with `remaining` (free places in slots still open to booking); `with_slots` prefetches the open
     slots as `open_slots`."""
     now = now or timezone.now()
+    local_now = timezone.localtime(now)
     queryset = OutreachSession.objects.filter(
+        # A session that has already ended today is no longer shown.
+        Q(date__gt=local_now.date()) | Q(date=local_now.date(), end_time__gt=local_now.time()),
         published=True,
         status=OutreachSession.Status.SCHEDULED,
-        date__gte=timezone.localdate(now),
         date__lte=last_bookable_date(now),
     )
     queryset = sessions_filter(queryset, **filters)
+    open_q = open_slots_q(now, "slots__")
     queryset = queryset.select_related("kecamatan").annotate(
-        remaining=Coalesce(
-            Sum(F("slots__capacity") - F("slots__booked"), filter=open_slots_q(now, "slots__")), 0
-        )
+        remaining=Coalesce(Sum(F("slots__capacity") - F("slots__booked"), filter=open_q), 0),
+        # Places in slots still open to booking: 0 means "booking closed", > 0 with nothing
+        # remaining means "full".
+        open_places=Coalesce(Sum("slots__capacity", filter=open_q), 0),
+        earliest_free=Min("slots__starts_at", filter=open_q & Q(slots__booked__lt=F("slots__capacity"))),
     )
     if with_slots:
         queryset = queryset.prefetch_related(
