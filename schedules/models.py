@@ -302,6 +302,7 @@ class Appointment(models.Model):
     )
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
     cancel_notified_at = models.DateTimeField(_("cancellation notice sent at"), null=True, blank=True)
 
     class Meta:
@@ -414,6 +415,7 @@ class ScheduleEvent(models.Model):
         CALLED = "called", _("called to a desk")
         REMINDED = "reminded", _("reminder sent")
         NOTIFIED = "notified", _("cancellation notice sent")
+        CONFIRMED = "confirmed", _("confirmation sent")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

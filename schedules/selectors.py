@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.access import scope_queryset
 from schedules.codes import normalize_code, token_matches
+from schedules.manage_links import is_signed_value, manage_link_opens
 from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 
 
@@ -115,7 +116,8 @@ def slots_bookable(
 
 
 def appointment_by_token(code: str, token: str | None) -> Appointment | None:
-    """The appointment with this code if `token` is its manage token (constant-time compare)."""
+    """The appointment with this code if `token` is its manage token (constant-time compare) or a
+    valid signed manage link of it."""
     normalized = normalize_code(code)
     if normalized is None:
         return None
@@ -124,7 +126,11 @@ def appointment_by_token(code: str, token: str | None) -> Appointment | None:
         .filter(code=normalized)
         .first()
     )
-    if appointment is None or not token_matches(token, appointment.manage_token_hash):
+    if appointment is None:
+        return None
+    if is_signed_value(token):  # a signed link from a message (schedules.manage_links)
+        return appointment if manage_link_opens(appointment, token) else None
+    if not token_matches(token, appointment.manage_token_hash):
         return None
     return appointment
 

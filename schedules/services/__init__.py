@@ -15,6 +15,7 @@ from schedules.services.appointments import (
     no_shows_enqueue,
     session_mark_no_shows,
 )
+from schedules.services.confirmations import appointment_confirm
 from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
 from schedules.services.sessions import (
     SessionCancelResult,
@@ -31,6 +32,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_confirm",
     "appointment_notify_cancelled",
     "appointment_remind",
     "appointment_reminders_enqueue",

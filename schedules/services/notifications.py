@@ -11,9 +11,10 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 from schedules.guidance import what_to_bring
+from schedules.manage_links import manage_link_url
 from schedules.messaging import sms_backend
 
-KINDS = ("reminder", "cancelled")
+KINDS = ("confirmation", "reminder", "cancelled")
 
 
 def rebook_url(appointment) -> str:
@@ -46,6 +47,7 @@ def appointment_message_send(appointment, *, kind: str) -> list[str]:
             "end": slot.local_end,
             "bring": what_to_bring(appointment.service, appointment.reason),
             "rebook_url": rebook_url(appointment),
+            "manage_url": manage_link_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,
         }
         channels = []
