@@ -46,6 +46,10 @@ def appointment_message_send(appointment, *, kind: str) -> list[str]:
             "start": slot.local_start,
             "end": slot.local_end,
             "bring": what_to_bring(appointment.service, appointment.reason),
+            # One line for SMS (the items are lazy strings, which the join filter does not take).
+            "bring_line": " ".join(
+                str(item) for item in what_to_bring(appointment.service, appointment.reason)
+            ),
             "rebook_url": rebook_url(appointment),
             "manage_url": manage_link_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,

@@ -78,7 +78,8 @@ def test_booking_sends_one_confirmation_by_sms_and_mail_with_a_working_manage_li
     assert [sms["to"] for sms in LocmemSMSBackend.outbox] == ["081234567890"]
     text = LocmemSMSBackend.outbox[0]["text"]
     assert appointment.code in text and "Alun-alun Simpang Tujuh Kudus" in text
-    assert f"{appointment.slot.local_start:%H:%M} WIB" in text and "Bawa:" in text
+    assert f"{appointment.slot.local_start:%H:%M} WIB" in text
+    assert "Bawa: Kode pendaftaran ini (di layar atau dicetak). Fotokopi Kartu Keluarga (KK)." in text
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["warga@example.id"]
     body = mail.outbox[0].body
     assert appointment.code in mail.outbox[0].subject and "Yang perlu dibawa" in body
