@@ -3,6 +3,8 @@ file and the queue display. Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
 from django.conf import settings
 from django.core import signing
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone
 
 from core.exceptions import ApplicationError
 from core.forms import form_add_application_error
@@ -39,6 +41,7 @@ from schedules.throttling import form_post_allowed
 FORM_TOKEN_SALT = "schedules.booking-form"  # noqa: S105 - a signing namespace, not a secret
 FORM_TOKEN_MAX_AGE = 12 * 60 * 60
 SESSIONS_PER_PAGE = 30
+CALENDAR_ALARM_HOURS = 12  # the .ics alarm rings this long before the appointment
 
 # Which form field a domain error belongs to (the others are shown above the form).
 ERROR_FIELDS = {
@@ -267,6 +270,10 @@ def cancel(request, code: str):
         return _too_many(request, wait)
     token = request.POST.get("token", "")
     appointment = _appointment_or_404(code, token)
+    if request.POST.get("confirm") != "yes":
+        # One tap never cancels: the first POST asks for confirmation (a second form, no script).
+        context = _appointment_context(request, appointment, token)
+        return render(request, "schedules/cancel_confirm.html", context)
     try:
         services.appointment_cancel(appointment=appointment)
     except ApplicationError as error:
@@ -315,6 +322,9 @@ def calendar(request, code: str):
     cal.add("prodid", "-//Disdukcapil Kudus//kudus-capil//ID")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
+    # The times carry TZID=Asia/Jakarta: the VTIMEZONE makes the file self-contained for calendars
+    # that do not know the zone by name (WIB, UTC+07:00 all year).
+    cal.add_component(Timezone.from_tzid(settings.TIME_ZONE))
     event = Event()
     event.add("uid", f"{appointment.code}@kudus-capil")
     event.add("dtstamp", timezone.now())
@@ -335,6 +345,12 @@ def calendar(request, code: str):
     event.add("description", "\n".join(lines))
     if appointment.status == Appointment.Status.CANCELLED:
         event.add("status", "CANCELLED")
+    else:
+        alarm = Alarm()  # a reminder on the phone the evening before: two hours ahead is too late
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"{appointment.service_label} · {appointment.code}")
+        alarm.add("trigger", dt.timedelta(hours=-CALENDAR_ALARM_HOURS))
+        event.add_component(alarm)
     cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ektp-{appointment.code}.ics"'

@@ -195,7 +195,7 @@ def test_the_public_booking_flow_keeps_personal_data_out_of_every_url(client, re
     token = manage_url.split("token=")[1]
     ics = client.get(f"/appointments/{appointment.code}/calendar.ics", {"token": token}).content.decode()
     assert shown(ics, resident) == []
-    cancelled = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token})
+    cancelled = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"})
     assert cancelled.status_code == 303 and shown(cancelled["Location"], resident) == []
 
 

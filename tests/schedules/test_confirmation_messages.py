@@ -92,7 +92,12 @@ def test_booking_sends_one_confirmation_by_sms_and_mail_with_a_working_manage_li
     assert manage.status_code == 200 and appointment.code in manage.content.decode()
     # ... and its forms work with it: cancel through the link.
     token = re.search(r'name="token" value="([^"]+)"', manage.content.decode()).group(1)
-    assert client.post(f"/appointments/{appointment.code}/cancel/", {"token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"}
+        ).status_code
+        == 303
+    )
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
 

@@ -232,7 +232,7 @@ def test_the_manage_page_needs_the_token(client, session, citizen):
 
 def test_the_citizen_cancels_from_the_manage_page_and_the_place_is_freed(client, session, citizen):
     appointment, token = booked(client, session, citizen)
-    response = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token})
+    response = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"})
     assert response.status_code == 303
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
