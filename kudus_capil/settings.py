@@ -559,6 +559,13 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # SMS/WhatsApp gateway: a dotted path to a class with `send(*, to, text)`. The console backend
 # prints messages (recipient masked); `schedules.messaging.LocmemSMSBackend` keeps them for tests.
 SMS_BACKEND = env_str("SMS_BACKEND", "schedules.messaging.ConsoleSMSBackend")
+# schedules.messaging.HTTPGatewaySMSBackend posts {"to", "text"} as JSON to this URL with the key as a
+# bearer token; it gives up after SMS_GATEWAY_TIMEOUT seconds (the task retries with backoff).
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+# Signed manage links in messages work until the booking's slot ends, and never longer than this.
+SCHEDULES_MANAGE_LINK_MAX_DAYS = env_int("SCHEDULES_MANAGE_LINK_MAX_DAYS", 60)
 
 # --- Schedules (outreach sessions and appointments) ------------------------------------------
 # Default places per slot per service desk: a slot's capacity is desks × this unless set.

@@ -10,6 +10,7 @@ already there (same title and dates) is not created again.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -27,6 +28,28 @@ WORKING_DAYS = [0, 1, 2, 3, 4]
 CFD_VENUE = "Alun-alun Simpang Tujuh Kudus"
 KOTA_KUDUS = "33.19.02"
 MAIN_OFFICE = "Kantor Disdukcapil Kabupaten Kudus"
+# Venue coordinates (WGS84) for the directions link. The alun-alun is the surveyed point of the
+# brief; the office and the kecamatan offices are approximate town-centre points (within ~1 km),
+# to be replaced by surveyed ones before production. Schools have none (no directions link).
+CFD_POINT = (Decimal("-6.8048"), Decimal("110.8405"))
+MAIN_OFFICE_POINT = (Decimal("-6.8030"), Decimal("110.8470"))
+KECAMATAN_OFFICE_POINTS = {
+    "33.19.01": (Decimal("-6.7810"), Decimal("110.8010")),  # Kaliwungu
+    "33.19.02": (Decimal("-6.8060"), Decimal("110.8420")),  # Kota Kudus
+    "33.19.03": (Decimal("-6.8290"), Decimal("110.8330")),  # Jati
+    "33.19.04": (Decimal("-6.8920"), Decimal("110.8420")),  # Undaan
+    "33.19.05": (Decimal("-6.8240"), Decimal("110.8750")),  # Mejobo
+    "33.19.06": (Decimal("-6.8040"), Decimal("110.9210")),  # Jekulo
+    "33.19.07": (Decimal("-6.7850"), Decimal("110.8600")),  # Bae
+    "33.19.08": (Decimal("-6.7560"), Decimal("110.8270")),  # Gebog
+    "33.19.09": (Decimal("-6.7420"), Decimal("110.8690")),  # Dawe
+}
+
+
+def _point(point: tuple[Decimal, Decimal] | None) -> dict:
+    return {"latitude": point[0], "longitude": point[1]} if point else {}
+
+
 # (school, kecamatan code): a few schools of the demo population, one per area.
 SCHOOLS = (
     ("SMA Negeri 1 Kudus", "33.19.02"),
@@ -58,6 +81,7 @@ def _campaign() -> int:
         kind="cfd",
         title="Car Free Day Simpang Tujuh",
         venue_name=CFD_VENUE,
+        **_point(CFD_POINT),
         kecamatan=KOTA_KUDUS,
         start_date=CAMPAIGN_START,
         end_date=CAMPAIGN_END,
@@ -73,6 +97,7 @@ def _campaign() -> int:
             kind="kecamatan",
             title=f"Pelayanan Kecamatan {kecamatan.name}",
             venue_name=f"Kantor Kecamatan {kecamatan.name}",
+            **_point(KECAMATAN_OFFICE_POINTS.get(kecamatan.code)),
             kecamatan=kecamatan,
             start_date=CAMPAIGN_START,
             end_date=CAMPAIGN_END,
@@ -101,6 +126,7 @@ def _campaign() -> int:
         kind="office",
         title="Kantor Disdukcapil",
         venue_name=MAIN_OFFICE,
+        **_point(MAIN_OFFICE_POINT),
         kecamatan=KOTA_KUDUS,
         start_date=CAMPAIGN_START,
         end_date=CAMPAIGN_END,
@@ -122,6 +148,7 @@ def _upcoming(today: dt.date) -> int:
             kind="cfd",
             title="Car Free Day Simpang Tujuh",
             venue_name=CFD_VENUE,
+            **_point(CFD_POINT),
             kecamatan=KOTA_KUDUS,
             date=day,
             start_time=dt.time(6),
@@ -139,6 +166,7 @@ def _upcoming(today: dt.date) -> int:
                 kind="kecamatan",
                 title=f"Pelayanan Kecamatan {kecamatan.name}",
                 venue_name=f"Kantor Kecamatan {kecamatan.name}",
+                **_point(KECAMATAN_OFFICE_POINTS.get(kecamatan.code)),
                 kecamatan=kecamatan,
                 date=day,
                 start_time=dt.time(8),
@@ -152,6 +180,7 @@ def _upcoming(today: dt.date) -> int:
             kind="office",
             title="Kantor Disdukcapil",
             venue_name=MAIN_OFFICE,
+            **_point(MAIN_OFFICE_POINT),
             kecamatan=KOTA_KUDUS,
             date=day,
             start_time=dt.time(8),

@@ -37,14 +37,16 @@ def normalize_phone(raw: str) -> str:
 
 
 class SlotChoiceField(forms.ModelChoiceField):
+    """The times of ONE session as radio buttons styled as buttons (works without JavaScript); the
+    views narrow the queryset to the chosen session, never every slot of every venue."""
+
+    widget = forms.RadioSelect
+
     def label_from_instance(self, slot: Slot) -> str:
-        session = slot.session
         start, end = slot.local_start, slot.local_end
-        return _("%(day)s %(start)s–%(end)s · %(title)s · %(left)s places left") % {
-            "day": start.strftime("%d/%m/%Y"),
+        return _("%(start)s–%(end)s · %(left)s left") % {
             "start": start.strftime("%H:%M"),
             "end": end.strftime("%H:%M"),
-            "title": session.title,
             "left": slot.remaining,
         }
 
@@ -74,9 +76,9 @@ class BookingForm(forms.Form):
         label=_("Reason"), choices=list(PUBLIC_REASON_LABELS.items()), initial=Reason.NEW
     )
     slot = SlotChoiceField(
-        label=_("Session and time"),
+        label=_("Choose a time"),
         queryset=Slot.objects.none(),
-        empty_label=_("Choose a time"),
+        empty_label=None,
         error_messages={"invalid_choice": MESSAGES["slot_unknown"], "required": MESSAGES["slot"]},
     )
     phone = forms.CharField(
@@ -148,7 +150,7 @@ class RescheduleForm(forms.Form):
     slot = SlotChoiceField(
         label=_("New time"),
         queryset=Slot.objects.none(),
-        empty_label=_("Choose a time"),
+        empty_label=None,
         error_messages={"invalid_choice": MESSAGES["slot_unknown"], "required": MESSAGES["slot"]},
     )
 

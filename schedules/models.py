@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -33,6 +34,7 @@ PUBLIC_REASON_LABELS = {
     Reason.LOST: _("lost card"),
     Reason.DATA_CHANGE: _("change of data"),
 }
+OSM_DIRECTIONS = "https://www.openstreetmap.org/directions"
 SERVICE_FLAGS = {
     Service.RECORDING: "offers_recording",
     Service.PRINTING: "offers_printing",
@@ -118,6 +120,14 @@ class SessionFields(models.Model):
 
     def get_services_display(self) -> list[str]:
         return [str(PUBLIC_SERVICE_LABELS[service]) for service in self.services]
+
+    @property
+    def directions_url(self) -> str:
+        """Route to the venue on OpenStreetMap (a link only: no map tiles are loaded by our pages)."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        lat, lon = (format(Decimal(str(value)).normalize(), "f") for value in (self.latitude, self.longitude))
+        return f"{OSM_DIRECTIONS}?to={lat},{lon}"
 
 
 def _session_constraints(prefix: str) -> list:
@@ -309,6 +319,7 @@ class Appointment(models.Model):
     )
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
     cancel_notified_at = models.DateTimeField(_("cancellation notice sent at"), null=True, blank=True)
 
     class Meta:
@@ -444,6 +455,7 @@ class ScheduleEvent(models.Model):
         QUEUE_NO_SHOW = "queue_no_show", _("did not answer the call")
         REMINDED = "reminded", _("reminder sent")
         NOTIFIED = "notified", _("cancellation notice sent")
+        CONFIRMED = "confirmed", _("confirmation sent")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.access import scope_queryset
 from schedules.codes import manage_link_matches, normalize_code, token_matches
+from schedules.manage_links import is_signed_value, manage_link_opens
 from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
 
 
@@ -54,17 +55,22 @@ def sessions_public(*, now: dt.datetime | None = None, with_slots: bool = False,
     with `remaining` (free places in slots still open to booking); `with_slots` prefetches the open
     slots as `open_slots`."""
     now = now or timezone.now()
+    local_now = timezone.localtime(now)
     queryset = OutreachSession.objects.filter(
+        # A session that has already ended today is no longer shown.
+        Q(date__gt=local_now.date()) | Q(date=local_now.date(), end_time__gt=local_now.time()),
         published=True,
         status=OutreachSession.Status.SCHEDULED,
-        date__gte=timezone.localdate(now),
         date__lte=last_bookable_date(now),
     )
     queryset = sessions_filter(queryset, **filters)
+    open_q = open_slots_q(now, "slots__")
     queryset = queryset.select_related("kecamatan").annotate(
-        remaining=Coalesce(
-            Sum(F("slots__capacity") - F("slots__booked"), filter=open_slots_q(now, "slots__")), 0
-        )
+        remaining=Coalesce(Sum(F("slots__capacity") - F("slots__booked"), filter=open_q), 0),
+        # Places in slots still open to booking: 0 means "booking closed", > 0 with nothing
+        # remaining means "full".
+        open_places=Coalesce(Sum("slots__capacity", filter=open_q), 0),
+        earliest_free=Min("slots__starts_at", filter=open_q & Q(slots__booked__lt=F("slots__capacity"))),
     )
     if with_slots:
         queryset = queryset.prefetch_related(
@@ -111,7 +117,8 @@ def slots_bookable(
 
 def appointment_by_token(code: str, token: str | None) -> Appointment | None:
     """The appointment with this code if `token` is its manage token (constant-time compare) or a
-    manage link sent again by "find my booking" that has not expired."""
+    manage link sent again by "find my booking" that has not expired, or a valid signed manage link
+    of a message (confirmation, reminder)."""
     normalized = normalize_code(code)
     if normalized is None:
         return None
@@ -123,6 +130,8 @@ def appointment_by_token(code: str, token: str | None) -> Appointment | None:
     if appointment is None:
         return None
     stored = appointment.manage_token_hash
+    if is_signed_value(token) and manage_link_opens(appointment, token):  # a link from a message
+        return appointment
     if not token_matches(token, stored) and not manage_link_matches(
         token, code=appointment.code, stored_hash=stored, max_age=settings.SCHEDULES_MANAGE_LINK_MAX_AGE
     ):

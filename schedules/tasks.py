@@ -34,6 +34,11 @@ def appointment_send_reminder(appointment_id: int) -> bool:
     return services.appointment_remind(appointment_id=appointment_id)
 
 
+@shared_task(name="schedules.tasks.appointment_send_confirmation", **RETRY)
+def appointment_send_confirmation(appointment_id: int) -> bool:
+    return services.appointment_confirm(appointment_id=appointment_id)
+
+
 @shared_task(name="schedules.tasks.appointment_notify_cancelled", **RETRY)
 def appointment_notify_cancelled(appointment_id: int) -> bool:
     return services.appointment_notify_cancelled(appointment_id=appointment_id)

@@ -3,6 +3,8 @@ file and the queue display. Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
 from django.conf import settings
 from django.core import signing
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone
 
 from core.exceptions import ApplicationError
 from core.forms import form_add_application_error
@@ -40,6 +42,7 @@ from schedules.throttling import form_post_allowed
 FORM_TOKEN_SALT = "schedules.booking-form"  # noqa: S105 - a signing namespace, not a secret
 FORM_TOKEN_MAX_AGE = 12 * 60 * 60
 SESSIONS_PER_PAGE = 30
+CALENDAR_ALARM_HOURS = 12  # the .ics alarm rings this long before the appointment
 
 # Which form field a domain error belongs to (the others are shown above the form).
 ERROR_FIELDS = {
@@ -78,11 +81,9 @@ def home(request):
     )
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in filters.items() if value})
-    return render(
-        request,
-        "schedules/home.html",
-        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
-    )
+    earliest = sessions.filter(remaining__gt=0).order_by("earliest_free", "id").first()
+    context = {"form": form, "page": page, "query": query, "earliest": earliest}
+    return render(request, "schedules/home.html", {**context, "today": timezone.localdate()})
 
 
 def _form_token() -> str:
@@ -113,15 +114,34 @@ def _manage_url(code: str, token: str) -> str:
 PERSONAL_POST_FIELDS = ("nik", "kk", "birth_date", "phone", "email", "token", "form_token")
 
 
+SESSIONS_TO_CHOOSE = 30
+
+
+def _sessions_to_choose(*, service: str | None) -> list[OutreachSession]:
+    """Sessions with a free place, soonest free time first (the first is "the earliest free time")."""
+    sessions = selectors.sessions_public(service=service).filter(remaining__gt=0)
+    return list(sessions.order_by("earliest_free", "id")[:SESSIONS_TO_CHOOSE])
+
+
+def _picked_session(session_id: int | None) -> OutreachSession | None:
+    if session_id is None:
+        return None
+    return OutreachSession.objects.select_related("kecamatan").filter(pk=session_id).first()
+
+
 @never_cache
 @sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
 def book(request):
-    """The booking form. Works without JavaScript; a double submit gives one booking."""
-    session_id = _int_param(request, "session")
+    """The booking form. Works without JavaScript; a double submit gives one booking.
+
+    Two steps on one URL: without a session the page lists the sessions with a free place (earliest
+    free time first); with `?session=` the form offers that session's times as buttons."""
     service = request.GET.get("service") if request.GET.get("service") in Service.values else None
-    bookable = selectors.slots_bookable(session_id=session_id, service=service)
-    session = OutreachSession.objects.filter(pk=session_id).first() if session_id else None
+    session_id = _int_param(request, "session")
+    slot_id = _int_param(request, "slot")
+    if session_id is None and slot_id is not None:
+        session_id = Slot.objects.filter(pk=slot_id).values_list("session_id", flat=True).first()
     if request.method == "POST":
         allowed, wait = form_post_allowed(request)
         if not allowed:
@@ -148,22 +168,30 @@ def book(request):
                 response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
                 response.status_code = 303
                 return response
-        form.fields["slot"].queryset = bookable
+        posted_slot = form.cleaned_data.get("slot") if hasattr(form, "cleaned_data") else None
+        if posted_slot is not None:
+            session_id = posted_slot.session_id
+        bookable = selectors.slots_bookable(session_id=session_id, service=service)
+        form.fields["slot"].queryset = bookable if session_id is not None else Slot.objects.none()
     else:
+        bookable = selectors.slots_bookable(session_id=session_id, service=service)
         initial = {"form_token": _form_token()}
         if service:
             initial["service"] = service
         if request.GET.get("reason") in dict(Appointment._meta.get_field("reason").choices):
             initial["reason"] = request.GET["reason"]
-        slot_id = _int_param(request, "slot")
         if slot_id and bookable.filter(pk=slot_id).exists():
             initial["slot"] = slot_id
-        form = BookingForm(initial=initial, slots=bookable)
-    return render(
-        request,
-        "schedules/book.html",
-        {"form": form, "session": session, "has_slots": bookable.exists(), "service": service},
-    )
+        form = BookingForm(initial=initial, slots=bookable if session_id is not None else Slot.objects.none())
+    session = _picked_session(session_id)
+    context = {"form": form, "session": session, "service": service}
+    if session is None:
+        context["sessions"] = _sessions_to_choose(service=service)
+        query = urlencode({"service": service}) + "&" if service else ""
+        context["picker_prefix"] = f"{reverse('schedules:book')}?{query}session="
+    else:
+        context["has_slots"] = bookable.exists()
+    return render(request, "schedules/book.html", context)
 
 
 @never_cache
@@ -222,13 +250,39 @@ def confirmation(request, code: str):
     return render(request, "schedules/confirmation.html", _appointment_context(request, appointment, token))
 
 
+def _add_reschedule(
+    context: dict,
+    appointment: Appointment,
+    token: str,
+    *,
+    session_id: int | None,
+    form: RescheduleForm | None = None,
+) -> None:
+    """The move picker: the times of one session (the chosen one, else the booking's own) as
+    buttons, and the other sessions with a free place as links that pick them."""
+    session_id = session_id or appointment.slot.session_id
+    slots = selectors.slots_bookable(session_id=session_id, service=appointment.service).exclude(
+        pk=appointment.slot_id
+    )
+    if form is None:
+        form = RescheduleForm(initial={"token": token}, slots=slots)
+    else:
+        form.fields["slot"].queryset = slots
+    context["reschedule_form"] = form
+    context["move_session"] = _picked_session(session_id)
+    context["sessions"] = _sessions_to_choose(service=appointment.service)
+    context["picker_prefix"] = (
+        f"{reverse('schedules:manage', args=[appointment.code])}?{urlencode({'token': token})}&session="
+    )
+    context["picker_anchor"] = "#move"
+
+
 @never_cache
 def manage(request, code: str):
     token = request.GET.get("token", "")
     appointment = _appointment_or_404(code, token)
     context = _appointment_context(request, appointment, token)
-    slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
-    context["reschedule_form"] = RescheduleForm(initial={"token": token}, slots=slots)
+    _add_reschedule(context, appointment, token, session_id=_int_param(request, "session"))
     return render(request, "schedules/manage.html", context)
 
 
@@ -241,13 +295,16 @@ def cancel(request, code: str):
         return _too_many(request, wait)
     token = request.POST.get("token", "")
     appointment = _appointment_or_404(code, token)
+    if request.POST.get("confirm") != "yes":
+        # One tap never cancels: the first POST asks for confirmation (a second form, no script).
+        context = _appointment_context(request, appointment, token)
+        return render(request, "schedules/cancel_confirm.html", context)
     try:
         services.appointment_cancel(appointment=appointment)
     except ApplicationError as error:
         context = _appointment_context(request, appointment, token)
         context["error"] = error.message
-        slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
-        context["reschedule_form"] = RescheduleForm(initial={"token": token}, slots=slots)
+        _add_reschedule(context, appointment, token, session_id=None)
         return render(request, "schedules/manage.html", context, status=error.status_code)
     response = redirect(f"{_manage_url(appointment.code, token)}&done=cancelled")
     response.status_code = 303
@@ -263,7 +320,6 @@ def reschedule(request, code: str):
         return _too_many(request, wait)
     token = request.POST.get("token", "")
     appointment = _appointment_or_404(code, token)
-    slots = selectors.slots_bookable(service=appointment.service).exclude(pk=appointment.slot_id)
     form = RescheduleForm(request.POST, slots=Slot.objects.select_related("session"))
     if form.is_valid():
         try:
@@ -274,9 +330,10 @@ def reschedule(request, code: str):
             response = redirect(f"{_manage_url(appointment.code, token)}&done=moved")
             response.status_code = 303
             return response
-    form.fields["slot"].queryset = slots
+    posted_slot = form.cleaned_data.get("slot")
     context = _appointment_context(request, appointment, token)
-    context["reschedule_form"] = form
+    session_id = posted_slot.session_id if posted_slot is not None else None
+    _add_reschedule(context, appointment, token, session_id=session_id, form=form)
     return render(request, "schedules/manage.html", context, status=400)
 
 
@@ -290,6 +347,9 @@ def calendar(request, code: str):
     cal.add("prodid", "-//Disdukcapil Kudus//kudus-capil//ID")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
+    # The times carry TZID=Asia/Jakarta: the VTIMEZONE makes the file self-contained for calendars
+    # that do not know the zone by name (WIB, UTC+07:00 all year).
+    cal.add_component(Timezone.from_tzid(settings.TIME_ZONE))
     event = Event()
     event.add("uid", f"{appointment.code}@kudus-capil")
     event.add("dtstamp", timezone.now())
@@ -307,6 +367,12 @@ def calendar(request, code: str):
     event.add("description", "\n".join(lines))
     if appointment.status == Appointment.Status.CANCELLED:
         event.add("status", "CANCELLED")
+    else:
+        alarm = Alarm()  # a reminder on the phone the evening before: two hours ahead is too late
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"{appointment.service_label} · {appointment.code}")
+        alarm.add("trigger", dt.timedelta(hours=-CALENDAR_ALARM_HOURS))
+        event.add_component(alarm)
     cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ektp-{appointment.code}.ics"'

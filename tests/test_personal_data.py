@@ -196,7 +196,7 @@ def test_the_public_booking_flow_keeps_personal_data_out_of_every_url(client, re
     token = manage_url.split("token=")[1]
     ics = client.get(f"/appointments/{appointment.code}/calendar.ics", {"token": token}).content.decode()
     assert shown(ics, resident) == []
-    cancelled = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token})
+    cancelled = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"})
     assert cancelled.status_code == 303 and shown(cancelled["Location"], resident) == []
 
 
@@ -221,6 +221,7 @@ def test_tasks_get_ids_only_and_messages_carry_no_nik(
 
     messages = list(OutboxMessage.objects.all())
     assert {m.task for m in messages} >= {
+        "schedules.tasks.appointment_send_confirmation",
         "schedules.tasks.appointment_send_reminder",
         "schedules.tasks.appointment_notify_cancelled",
         "registrations.tasks.recompute_coverage",
@@ -229,7 +230,7 @@ def test_tasks_get_ids_only_and_messages_carry_no_nik(
         assert all(isinstance(value, int) for value in message.kwargs.values()), message.kwargs
         assert shown(repr(message.kwargs), resident) == [] and shown(repr(message.kwargs), other) == []
     sent = [*mail.outbox]
-    assert len(sent) == 2  # the reminder and the cancellation notice, to the booking's e-mail
+    assert len(sent) == 3  # confirmation, reminder and cancellation notice, to the booking's e-mail
     for message in sent:
         assert message.to == [EMAIL]
         assert resident.nik not in message.body and BIRTH.isoformat() not in message.body

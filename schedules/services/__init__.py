@@ -15,6 +15,7 @@ from schedules.services.appointments import (
     no_shows_enqueue,
     session_mark_no_shows,
 )
+from schedules.services.confirmations import appointment_confirm
 from schedules.services.manage_links import (
     appointment_manage_link_resend,
     appointment_manage_link_send,
@@ -44,6 +45,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_confirm",
     "appointment_manage_link_resend",
     "appointment_manage_link_send",
     "appointment_notify_cancelled",

@@ -32,6 +32,7 @@ from schedules.exceptions import (
     SlotUnavailableError,
 )
 from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
+from schedules.services.confirmations import appointment_confirmation_enqueue
 from schedules.services.eligibility import booking_eligibility_check
 from schedules.services.events import appointment_transition, event_log, staff_acting_on
 from schedules.services.notifications import appointment_message_send
@@ -228,6 +229,7 @@ def _book(
         actor=actor,
         to_status=Appointment.Status.ACTIVE,
     )
+    appointment_confirmation_enqueue(appointment)  # sent after the commit, never blocking the booking
     return appointment
 
 

@@ -11,9 +11,10 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 from schedules.guidance import what_to_bring
+from schedules.manage_links import manage_link_url
 from schedules.messaging import sms_backend
 
-KINDS = ("reminder", "cancelled", "manage_link")
+KINDS = ("confirmation", "reminder", "cancelled", "manage_link")
 
 
 def rebook_url(appointment) -> str:
@@ -48,7 +49,12 @@ def appointment_message_send(appointment, *, kind: str, extra: dict | None = Non
             "start": slot.local_start,
             "end": slot.local_end,
             "bring": what_to_bring(appointment.service, appointment.reason),
+            # One line for SMS (the items are lazy strings, which the join filter does not take).
+            "bring_line": " ".join(
+                str(item) for item in what_to_bring(appointment.service, appointment.reason)
+            ),
             "rebook_url": rebook_url(appointment),
+            "manage_url": manage_link_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,
             **(extra or {}),
         }

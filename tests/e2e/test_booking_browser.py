@@ -41,11 +41,12 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
         )
         page.goto(f"{live_server.url}/appointments/new/")
         assert page.locator("html").get_attribute("lang") == "id"
+        page.get_by_test_id("earliest-free").get_by_role("link").click()  # step 1: the session
         page.get_by_label(re.compile("NIK")).fill(citizen.nik)
         page.fill("input[name=kk]", citizen.kk)
         page.select_option("select[name=service]", "recording")
         page.select_option("select[name=reason]", "new")
-        page.select_option("select[name=slot]", str(slot.pk))
+        page.get_by_text(f"{slot.local_start:%H:%M}–{slot.local_end:%H:%M}").click()  # a time button
         page.fill("input[name=phone]", "0812 3456 7890")
         page.get_by_role("button", name="Daftar").click()
         page.wait_for_url(re.compile(r"/appointments/[A-Z2-9]{8}/confirmation/"))

@@ -37,7 +37,7 @@ def slot_of(session, index=0) -> Slot:
 
 
 def form_data(client, citizen, the_slot, **overrides):
-    page = client.get(BOOK_URL)
+    page = client.get(f"{BOOK_URL}?session={the_slot.session_id}")
     token = re.search(r'name="form_token" value="([^"]+)"', page.content.decode()).group(1)
     data = {
         "nik": citizen.nik,
@@ -74,7 +74,7 @@ def test_the_home_page_filters_by_service_kecamatan_and_kind(client, session, da
     OutreachSessionFactory(
         date=day, title="CFD Alun-alun", kind="cfd", kecamatan="33.19.02", services=["ikd_activation"]
     )
-    titles = lambda response: re.findall(r"<h3>([^<]+)</h3>", response.content.decode())  # noqa: E731
+    titles = lambda response: re.findall(r"<h4>([^<]+)</h4>", response.content.decode())  # noqa: E731
     assert titles(client.get("/?service=ikd_activation")) == ["CFD Alun-alun"]
     assert titles(client.get("/?kecamatan=33.19.01")) == ["Pelayanan Kecamatan Kaliwungu"]
     assert titles(client.get("/?kind=cfd")) == ["CFD Alun-alun"]
@@ -91,10 +91,13 @@ def test_the_home_page_query_count_does_not_grow_with_sessions(
 
 
 def test_the_booking_form_has_the_named_fields_with_labels(client, session):
-    content = client.get(BOOK_URL).content.decode()
-    for name in ("nik", "kk", "service", "reason", "slot", "phone", "email"):
+    content = client.get(f"{BOOK_URL}?session={session.pk}").content.decode()
+    for name in ("nik", "kk", "service", "reason", "phone", "email"):
         assert f'name="{name}"' in content
         assert f'<label for="id_{name}">' in content
+    assert "<legend>Pilih jam</legend>" in content  # the times: a labelled group of radio buttons
+    for index in range(session.slots.count()):
+        assert f'<label class="slot-button" for="id_slot_{index}">' in content
     assert "<script" not in content
     assert 'lang="id"' in content
 
@@ -192,7 +195,7 @@ def test_an_ineligible_citizen_gets_the_rule_in_the_form(client, session, day):
 def test_the_form_speaks_english_after_the_language_switch(client, session, citizen):
     switched = client.post("/i18n/setlang/", {"language": "en", "next": BOOK_URL})
     assert switched.status_code == 302
-    page = client.get(BOOK_URL).content.decode()
+    page = client.get(f"{BOOK_URL}?session={session.pk}").content.decode()
     assert 'lang="en"' in page and "Family card (KK) number" in page
     response = client.post(BOOK_URL, form_data(client, citizen, slot_of(session), kk="3319"))
     assert "KK number must be exactly 16 digits (0–9)." in response.content.decode()
@@ -232,7 +235,7 @@ def test_the_manage_page_needs_the_token(client, session, citizen):
 
 def test_the_citizen_cancels_from_the_manage_page_and_the_place_is_freed(client, session, citizen):
     appointment, token = booked(client, session, citizen)
-    response = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token})
+    response = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"})
     assert response.status_code == 303
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
