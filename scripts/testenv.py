@@ -71,6 +71,8 @@ def ensure_system_packages() -> None:
         missing.append("poppler-utils")
     if not any((path / "initdb").exists() for path in PG_BIN_CANDIDATES):
         missing.append("postgresql")
+    if not shutil.which("xgettext"):
+        missing.append("gettext")  # the catalogue test runs makemessages
     if missing:
         apt_install(*missing)
 
