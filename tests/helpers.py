@@ -142,7 +142,12 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:booking": lambda o: [{"code": o["Appointment"].code}],
     "dashboard:stock-location": lambda o: [{"code": o["StockLocation"].code}],
     # The drill-down of the kecamatan and of its citizen's desa.
-    "dashboard:area": lambda o: [{"code": o["Kecamatan"].code}, {"code": o["Citizen"].desa_id}],
+    # (The production-mode stage's sample has no kecamatan: it opens the kabupaten's page.)
+    "dashboard:area": lambda o: (
+        [{"code": o["Kecamatan"].code}, {"code": o["Citizen"].desa_id}]
+        if "Kecamatan" in o
+        else [{"code": "33.19"}]
+    ),
     "dashboard:stock-post": lambda o: [{"kind": kind} for kind in ("receive", "transfer", "spoil", "adjust")],
 }
 # URL parameters that choose a page or an action, not an object: a route with only these is

@@ -59,6 +59,7 @@ SKIPPED = {
     "dashboard:call-next": POST_ONLY,
     "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
+    "dashboard:school-visit-export": "a file download (CSV/XLSX; tests/dashboard/test_school_visits.py)",
     "schedules:cancel": POST_ONLY,
     "schedules:reschedule": POST_ONLY,
     "schedules:calendar": "a file download (.ics; tests/schedules)",
