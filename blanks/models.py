@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StockLocation(models.Model):
@@ -136,7 +137,8 @@ class StockMovement(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(_("recorded at"), db_index=True)
+    # Written into the ledger; a citizen's "recorded at" is the e-KTP recording ("perekaman").
+    created_at = models.DateTimeField(pgettext_lazy("stock movement", "recorded at"), db_index=True)
 
     class Meta:
         verbose_name = _("stock movement")

@@ -1,18 +1,26 @@
 """Rate limits of the API, read from settings (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
 
-Counters live in the default cache, the database cache: shared by every web worker and independent
-of Redis. DRF's throttles copy the rates once at import; these read them on every request, so a
-changed setting (an override in tests, e.g. the fuzz run) applies at once.
+Counters live in the "throttle" cache (settings.CACHES): Redis when REDIS_URL is set, the database
+cache while Redis does not answer or when there is none; shared by every web worker. DRF's
+throttles copy the rates once at import; these read them on every request, so a changed setting
+(an override in tests, e.g. the fuzz run) applies at once.
 """
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.connection import ConnectionProxy
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+# Resolved per thread and per use, like `django.core.cache.cache`, so settings overrides apply.
+throttle_cache = ConnectionProxy(caches, "throttle")
+
 
 class SettingsRate:
+    cache = throttle_cache
+
     def get_rate(self):
         scope = getattr(self, "scope", None)
         if not scope:

@@ -139,13 +139,43 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ----------------------------------------------------------------------------------
-# The database cache keeps throttle counters shared between gunicorn workers and never depends on
-# Redis being up (a Redis outage must not take the public form down).
+REDIS_URL = env_str("REDIS_URL")
+# The database cache: the throttle counters when Redis is absent or down. Sized for a rush: Django's
+# default (300 entries, then a third culled, lowest keys first) silently resets the counters of
+# whole groups of clients once a few hundred addresses are seen within a throttle window.
+CACHE_MAX_ENTRIES = env_int("CACHE_MAX_ENTRIES", 100_000)
+# Past MAX_ENTRIES, expired rows go first, then 1/CULL_FREQUENCY of the rest.
+CACHE_CULL_FREQUENCY = env_int("CACHE_CULL_FREQUENCY", 10)
+_DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "kudus_cache",
+    "OPTIONS": {"MAX_ENTRIES": CACHE_MAX_ENTRIES, "CULL_FREQUENCY": CACHE_CULL_FREQUENCY},
+}
+# Throttle counters (alias "throttle"): on Redis when REDIS_URL is set, falling back to the database
+# cache while Redis does not answer (a Redis outage must not take the public form down nor turn a
+# throttle into a 500; core/cache.py). THROTTLE_CACHE=database keeps them in the database;
+# the test suite does so by default, since its database rolls back between tests and Redis does not.
+THROTTLE_CACHE = env_str("THROTTLE_CACHE", "redis" if REDIS_URL and not TESTING else "database")
+if THROTTLE_CACHE not in ("redis", "database"):
+    raise ImproperlyConfigured(f"THROTTLE_CACHE={THROTTLE_CACHE!r}: use redis or database")
+if THROTTLE_CACHE == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("THROTTLE_CACHE=redis needs REDIS_URL")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "kudus_cache",
-    }
+    "default": _DATABASE_CACHE,
+    "throttle": (
+        {
+            "BACKEND": "core.cache.RedisWithFallbackCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kudus-throttle",
+            "FALLBACK": "default",
+            # After a failed call, Redis is left alone this long (seconds) before it is tried again.
+            "RETRY_AFTER": env_int("THROTTLE_REDIS_RETRY_AFTER", 5),
+            # Short socket timeouts: a hung Redis costs a request half a second, not a worker.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if THROTTLE_CACHE == "redis"
+        else _DATABASE_CACHE
+    ),
 }
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -281,8 +311,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    # Rates: "N/sec|min|hour|day" per scope, from the environment. Counters are in the default
-    # cache (the database cache above), shared by every worker and independent of Redis.
+    # Rates: "N/sec|min|hour|day" per scope, from the environment. Counters are in the
+    # "throttle" cache above (Redis, or the database cache), shared by every worker.
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttling.AnonThrottle",
         "core.throttling.UserThrottle",
@@ -382,7 +412,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ----------------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regions.models import Desa
 from registrations.nik import KKValidator, NIKValidator, mask_nik
@@ -257,7 +258,8 @@ class CoverageRun(models.Model):
     so every committed run is complete. The current run is the one with the latest reference
     date, then the latest computation (a run recomputed for a past date never displaces today's)."""
 
-    started_at = models.DateTimeField(_("started at"))
+    # "started at" of a service request is when serving began ("mulai dilayani"): a context of its own.
+    started_at = models.DateTimeField(pgettext_lazy("coverage run", "started at"))
     computed_at = models.DateTimeField(_("computed at"))
     reference_date = models.DateField(_("reference date"))
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)

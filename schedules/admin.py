@@ -19,7 +19,10 @@ from schedules.models import (
 
 @admin.register(PublicHoliday)
 class PublicHolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name"]
+    """Local overrides of the national calendar (schedules/holidays.py)."""
+
+    list_display = ["date", "name", "kind"]
+    list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
 

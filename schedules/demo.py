@@ -14,7 +14,8 @@ import datetime as dt
 from django.db import transaction
 
 from regions.models import Kecamatan
-from schedules.models import OutreachSeries, OutreachSession, PublicHoliday
+from schedules.holidays import is_day_off
+from schedules.models import OutreachSeries, OutreachSession
 from schedules.services import series_create, session_create
 
 CAMPAIGN_START = dt.date(2024, 2, 4)
@@ -45,7 +46,7 @@ def _series(*, title: str, start_date: dt.date, end_date: dt.date, **fields) -> 
 def _session(*, title: str, date: dt.date, start_time: dt.time, **fields) -> int:
     if OutreachSession.objects.filter(title=title, date=date, start_time=start_time).exists():
         return 0
-    if PublicHoliday.objects.filter(date=date).exists():
+    if is_day_off(date):
         return 0
     session_create(title=title, date=date, start_time=start_time, **fields)
     return 1

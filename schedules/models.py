@@ -45,10 +45,17 @@ def local_tz() -> dt.tzinfo:
 
 
 class PublicHoliday(models.Model):
-    """National holidays and collective leave days; series can skip them."""
+    """A local change to the national calendar of days off (schedules/holidays.py): a day added
+    (a regional holiday, a decree newer than the calendar) or a national day off made a working day.
+    Series skip the national days off and the added ones."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("day off (added)")
+        WORKING_DAY = "working_day", _("working day (removed from the national calendar)")
 
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DAY_OFF)
 
     class Meta:
         verbose_name = _("public holiday")

@@ -1,6 +1,6 @@
 """Rate limits of the public booking: per client address for anonymous clients, per user for staff.
 
-The same DRF throttle machinery (and the same database cache, shared by all web workers) serves the
+The same DRF throttle machinery (and the same "throttle" cache, shared by all web workers) serves the
 API and the HTML form, so a client cannot double its budget by switching between them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttling import AnonScopedThrottle, UserScopedThrottle
+from core.throttling import AnonScopedThrottle, UserScopedThrottle, throttle_cache
 
 
 class BookingAnonThrottle(AnonScopedThrottle):
@@ -34,6 +34,7 @@ class BookingFormThrottle(SimpleRateThrottle):
     """POSTs of the public HTML form (book, cancel, move), per client address."""
 
     scope = "booking_form"
+    cache = throttle_cache
 
     def get_rate(self):
         return settings.THROTTLE_BOOKING_FORM

@@ -69,6 +69,8 @@ def ensure_system_packages() -> None:
         missing.append("chromium")
     if not any((path / "initdb").exists() for path in PG_BIN_CANDIDATES):
         missing.append("postgresql")
+    if not shutil.which("xgettext"):
+        missing.append("gettext")  # the catalogue test runs makemessages
     if missing:
         apt_install(*missing)
 

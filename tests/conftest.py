@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from kudus_capil.celery import app as celery_app
 from tests.factories import staff_user
@@ -62,6 +67,24 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nPERSONAL DATA IN LOGS: {len(leaked)} NIK(s) used by the tests appear in {RUN_LOG}")
     else:
         print(f"\nlog check: none of the {len(USED_NIKS)} NIKs used by the tests appear in {RUN_LOG.name}")
+
+
+@pytest.fixture(autouse=True)
+def _empty_database_cache(request, django_db_blocker):
+    """Every database test starts with an empty database cache. Rows committed outside a test's
+    transaction (gunicorn and live-server runs, the flush after a transactional test does not
+    empty a table that is no model's) would otherwise carry throttle counters into later tests and,
+    once expired, cost them extra queries (the cache deletes expired rows when it reads them)."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_database:
+        request.getfixturevalue("django_db_setup")  # the test database, never the configured one
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM kudus_cache")
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -177,7 +200,12 @@ def celery_worker_process(transactional_db):
     )  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        replies = celery_app.control.ping(timeout=0.5)
+        try:
+            replies = celery_app.control.ping(timeout=0.5)
+        except RedisConnectionError:
+            # A pooled broker connection from before a Redis restart (the faults tests stop and
+            # start it) fails once; redis-py reconnects on the next ping.
+            replies = []
         if replies:
             break
         if worker.poll() is not None:
@@ -203,3 +231,62 @@ def deployed(tmp_path_factory):
 
     with deployment_started(tmp_path_factory.mktemp("deployed")) as deployment:
         yield deployment
+
+
+@dataclass
+class PasswordRedis:
+    """A Redis of a test's own, behind a password with characters a URL must escape, on a plain
+    and a TLS port (the shared test Redis stays passwordless and untouched)."""
+
+    port: int
+    tls_port: int
+    password: str
+    ca_file: Path
+
+    def url(self, *, password: str | None = None, escape: bool = True, tls: bool = False) -> str:
+        secret = self.password if password is None else password
+        userinfo = quote(secret, safe="") if escape else secret
+        if tls:
+            return f"rediss://:{userinfo}@127.0.0.1:{self.tls_port}/0?ssl_ca_certs={quote(str(self.ca_file))}"
+        return f"redis://:{userinfo}@127.0.0.1:{self.port}/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def password_redis(tmp_path_factory):
+    if not shutil.which("redis-server") or not shutil.which("openssl"):
+        pytest.skip("needs redis-server and openssl")
+    work = tmp_path_factory.mktemp("redis-auth")
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+         "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = PasswordRedis(_free_port(), _free_port(), "kudus p@ss/w:rd%#?", cert)
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(server.port), "--tls-port", str(server.tls_port),
+         "--bind", "127.0.0.1", "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+         "--tls-ca-cert-file", str(cert),
+         "--tls-auth-clients", "no", "--requirepass", server.password, "--save", "", "--appendonly", "no",
+         "--dir", str(work)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield server
+    process.terminate()
+    process.wait(timeout=10)

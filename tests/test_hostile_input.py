@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from tests.caches import locmem_caches
 from tests.factories import hostile_world
 from tests.helpers import counts
 
@@ -159,7 +160,7 @@ def snapshot(request, via):
 def _fresh_throttles(settings):
     # Throttle counters in memory, emptied before every request (a 429 would hide what the
     # validation does with the value).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = locmem_caches("hostile-input")
     settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
     # A failed login still hashes the password once (timing safety): make that cheap here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -27,6 +27,7 @@ from blanks.models import StockLocation, StockMovement
 from core.bounds import column_range
 from registrations.models import Citizen, ServiceRequest
 from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
+from tests.caches import locmem_caches
 from tests.factories import kecamatan_world, staff_user
 from tests.helpers import KALIWUNGU as A
 from tests.helpers import counts, staff_routes, url_for
@@ -286,7 +287,7 @@ IGNORED_WHEN_UNUSABLE = {"page_size": "an unusable page size gives the default p
 @pytest.mark.django_db
 def test_out_of_range_numbers_are_a_400_naming_the_field_and_write_nothing(api, settings):
     client, objects, snapshot = api
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = locmem_caches("numeric-bounds")
     before = snapshot()
     problems, sent = [], 0
     for method, path, where, name, kind in numeric_cases(_schema()):
@@ -328,7 +329,7 @@ def test_out_of_range_numbers_are_a_400_naming_the_field_and_write_nothing(api, 
 @pytest.mark.django_db
 def test_a_receipt_that_would_overflow_the_balance_is_a_400_naming_the_quantity(api, settings):
     client, objects, snapshot = api
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = locmem_caches("numeric-bounds")
     highest = column_range(StockMovement, "delta")[1]
     location = objects[StockLocation].code
     body = {

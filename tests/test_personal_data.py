@@ -23,6 +23,7 @@ from registrations.services.service_requests import (
 )
 from schedules.models import Appointment
 from schedules.services import appointment_reminders_enqueue, session_cancel
+from tests.caches import locmem_caches
 from tests.factories import CitizenFactory, OutreachSessionFactory, staff_user
 from tests.helpers import response_text, staff_routes, url_for
 
@@ -34,7 +35,7 @@ BIRTH = dt.date(1999, 3, 8)
 
 @pytest.fixture(autouse=True)
 def _locmem_cache_and_sms(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = locmem_caches("personal-data")
     settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
     cache.clear()
 

@@ -28,11 +28,11 @@ from core.exceptions import NotPermittedError
 from core.outbox import outbox_enqueue
 from regions.models import Kecamatan
 from schedules.exceptions import InvalidSessionError
+from schedules.holidays import holidays_between
 from schedules.models import (
     Appointment,
     OutreachSeries,
     OutreachSession,
-    PublicHoliday,
     ScheduleEvent,
     Service,
     SessionKind,
@@ -217,12 +217,9 @@ def session_create(
 def series_dates(
     *, start_date: dt.date, end_date: dt.date, weekdays: list[int], skip_holidays: bool
 ) -> list[dt.date]:
-    """The dates a series covers: matching weekdays (0 = Monday), minus public holidays if asked."""
-    holidays = (
-        set(PublicHoliday.objects.filter(date__range=(start_date, end_date)).values_list("date", flat=True))
-        if skip_holidays
-        else set()
-    )
+    """The dates a series covers: matching weekdays (0 = Monday), minus the days off if asked (the
+    national public holidays and cuti bersama, with the admin table's overrides)."""
+    holidays = holidays_between(start_date, end_date) if skip_holidays else {}
     days = (end_date - start_date).days + 1
     candidates = (start_date + dt.timedelta(days=offset) for offset in range(days))
     return [day for day in candidates if day.weekday() in weekdays and day not in holidays]

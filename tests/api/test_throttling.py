@@ -1,6 +1,7 @@
 """Rate limits: anonymous booking and booking lookups per client address, signed-in users per user,
-token requests per address; a 429 always carries Retry-After and the error shape. Counters live in
-the database cache (no Redis involved)."""
+token requests per address; a 429 always carries Retry-After and the error shape. In the test suite
+the counters live in the database cache (rolled back with each test); the Redis throttle cache is
+tested in test_throttle_capacity.py."""
 
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def test_token_requests_are_limited_per_client_address(db, rates):
 
 
 def test_throttle_counters_are_kept_in_the_database_cache(world, rates):
-    assert django_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert django_settings.CACHES["throttle"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     rates(lookup_anon="1/min")
     from_address("10.0.0.10").get(f"/api/v1/appointments/{world.mine.appointment.code}/")
     with connection.cursor() as cursor:

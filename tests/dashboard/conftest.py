@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from schedules.messaging import LocmemSMSBackend
+from tests.caches import locmem_caches
 
 # The role fixtures (operator, jati_operator, field_staff, viewer, supervisor, admin, no_role_staff)
 # and `english` / `as_user` are in tests/conftest.py.
@@ -12,9 +13,7 @@ from schedules.messaging import LocmemSMSBackend
 @pytest.fixture(autouse=True)
 def _sms_to_memory(settings):
     settings.SMS_BACKEND = "schedules.messaging.LocmemSMSBackend"
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash-ops"}
-    }
+    settings.CACHES = locmem_caches("dash-ops")
     cache.clear()
     LocmemSMSBackend.outbox = []
     yield

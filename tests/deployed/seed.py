@@ -131,6 +131,10 @@ def _admin_rows(today: dt.date) -> None:
         actor=operator,
     )  # fmt: skip
     audit_record(actor=admin_user, kind=AuditEvent.Kind.CHANGE, action="stage seed", target="stage")
+    # A local override of the national holiday calendar (the table starts empty).
+    _model("schedules.PublicHoliday").objects.get_or_create(
+        date=dt.date(today.year, 12, 31), defaults={"name": "Libur daerah (contoh)"}
+    )
     # An empty location below its threshold: a stock alert (and its e-mail in the outbox).
     StockLocationFactory(code="LOC-LOW", name="Gudang kosong", low_stock_threshold=100)
     stock_alerts_check(now=now)
