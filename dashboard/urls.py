@@ -7,6 +7,7 @@ from dashboard.views import (
     checkin,
     citizens,
     coverage_map,
+    desk_offline,
     overview,
     school_visits,
     service_requests,
@@ -56,6 +57,9 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/walk-in/", checkin.walk_in, name="walk-in"),
     path("sessions/<int:pk>/call-next/", checkin.call_next, name="call-next"),
+    path("sessions/<int:pk>/desk/offline/", desk_offline.desk_offline_page, name="desk-offline"),
+    path("sessions/<int:pk>/desk/sync/", desk_offline.desk_sync_view, name="desk-sync"),
+    path("sessions/<int:pk>/desk/offline-data/", desk_offline.desk_offline_data, name="desk-offline-data"),
     path("bookings/<str:code>/", checkin.booking_detail, name="booking"),
     # Blank stock.
     path("stock/", stock.stock_overview, name="stock"),

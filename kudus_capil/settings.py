@@ -570,6 +570,9 @@ SCHEDULES_BOOKING_WINDOW_DAYS = env_int("SCHEDULES_BOOKING_WINDOW_DAYS", 30)
 SCHEDULES_BOOKING_CUTOFF_MINUTES = env_int("SCHEDULES_BOOKING_CUTOFF_MINUTES", 30)
 # Latest cancel or move by the citizen: this many minutes before the booked slot starts.
 SCHEDULES_CHANGE_CUTOFF_MINUTES = env_int("SCHEDULES_CHANGE_CUTOFF_MINUTES", 120)
+# The offline desk (issue 17): how long a tablet may keep a session's downloaded bookings before
+# they expire (a stolen tablet's cached data goes stale after this).
+DESK_OFFLINE_MAX_AGE_HOURS = env_int("DESK_OFFLINE_MAX_AGE_HOURS", 12)
 # Reminders for tomorrow's appointments go out from this hour (WIB) today.
 SCHEDULES_REMINDER_HOUR = env_int("SCHEDULES_REMINDER_HOUR", 9)
 # Bookings still unchecked this many minutes after their session ended become no-shows.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.health import healthz
 from core.login import StaffAuthenticationForm
+from dashboard.views.desk_offline import ClearSiteDataLogoutView, desk_service_worker
 from kudus_capil import api_urls
 
 urlpatterns = [
@@ -18,7 +19,10 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm),
         name="login",
     ),
+    # Logging out deletes what the offline desk keeps in this browser (issue 17).
+    path("accounts/logout/", ClearSiteDataLogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("desk-sw.js", desk_service_worker, name="desk-sw"),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

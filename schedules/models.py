@@ -433,3 +433,43 @@ class ScheduleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class DeskAction(models.Model):
+    """One action of an offline-capable check-in desk, recorded under the client's idempotency key in
+    the same transaction as its effect (issue 17). The UNIQUE key is what makes a replayed,
+    duplicated or partly synced batch apply each action exactly once: a second insert of the key
+    fails in the database, and the stored outcome is answered instead."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", _("check-in")
+        WALK_IN = "walk_in", _("walk-in")
+        START = "start", _("start a service")
+        COMPLETE = "complete", _("complete a service")
+        CALL_NEXT = "call_next", _("call the next number")
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        CONFLICT = "conflict", _("conflict")
+
+    key = models.UUIDField(_("idempotency key"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    session = models.ForeignKey(OutreachSession, on_delete=models.CASCADE, related_name="desk_actions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("done at (on the desk)"))
+    synced_at = models.DateTimeField(_("synced at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    # What the client needs back (queue numbers, request ids); never a NIK or a birth date.
+    result = models.JSONField(default=dict, blank=True)
+    conflict_code = models.CharField(max_length=40, blank=True)
+    conflict_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("desk action")
+        verbose_name_plural = _("desk actions")
+        ordering = ["synced_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.outcome}"

@@ -134,6 +134,9 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:check-in": _session,
     "dashboard:walk-in": _session,
     "dashboard:call-next": _session,
+    "dashboard:desk-offline": _session,
+    "dashboard:desk-sync": _session,
+    "dashboard:desk-offline-data": _session,
     "dashboard:slot-remove": lambda o: [{"pk": o["OutreachSession"].pk, "slot_id": o["Slot"].pk}],
     "dashboard:check-in-action": lambda o: [
         {"pk": o["OutreachSession"].pk, "code": o["Appointment"].code, "action": action}
