@@ -15,8 +15,8 @@ from dashboard.access import roles_required, staff_required
 from dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
 from dashboard.exports import export_allowed, export_audit, export_check, export_format
 from dashboard.pagination import paginate_keyset
-from regions.models import Kecamatan
-from registrations.eligibility import is_pemula, may_print, may_record, person_of
+from regions.models import Desa, Kecamatan
+from registrations.eligibility import age_on, is_pemula, may_print, may_record, person_of
 from registrations.filters import CitizenFilter
 from registrations.selectors import (
     can_see_full_personal_data,
@@ -56,6 +56,12 @@ def citizen_list(request):
     scope = kecamatan_scope(request.user)
     if scope is not None:
         filterset.form.fields["kecamatan"].queryset = Kecamatan.objects.filter(code__in=scope)
+        filterset.form.fields["desa"].queryset = Desa.objects.filter(kecamatan_id__in=scope)
+    chosen = request.GET.get("kecamatan", "")
+    if chosen and (scope is None or chosen in scope):
+        # The desa filter follows the chosen kecamatan (static/js/citizen-filters.js does the same
+        # in the browser before the form is sent).
+        filterset.form.fields["desa"].queryset = Desa.objects.filter(kecamatan_id=chosen)
     few = filterset.is_bound and filterset.is_valid() and _few_matches(filterset.form.cleaned_data)
     page = paginate_keyset(
         queryset,
@@ -73,17 +79,31 @@ def citizen_list(request):
         audit_list_reveal(
             request=request, what="citizen list", citizen_ids=[citizen.pk for citizen in page.rows]
         )
+    today = timezone.localdate()
+    rows = [_citizen_row(citizen, today) for citizen in page.rows]
     return render(
         request,
         "dashboard/citizens.html",
         {
             "filter": filterset,
             "page": page,
+            "rows": rows,
+            "desa_kecamatan": dict(Desa.objects.values_list("code", "kecamatan_id")),
             "query": query.urlencode(),
             "full_data": full_data,
             "may_export": export_allowed(request.user),
         },
     )
+
+
+def _citizen_row(citizen, today) -> dict:
+    """A list row: the citizen, their age today and whether they may record yet (under-16s who
+    never married may not: their missing recording is not a gap)."""
+    return {
+        "citizen": citizen,
+        "age": age_on(citizen.birth_date, today),
+        "may_record": may_record(person_of(citizen), today),
+    }
 
 
 def _few_matches(filters: dict) -> bool:
