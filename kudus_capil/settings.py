@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -205,6 +205,17 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # by TRUSTED_PROXY_COUNT below (core.client_address).
 AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 
+# API tokens (django-rest-knox, core/tokens.py): stored as SHA-512 digests, valid this many hours
+# after they are issued; revoked at once on a password change, deactivation or role removal.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 7 * 24)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_HOURS={API_TOKEN_TTL_HOURS} must be 1 or more")
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # `Authorization: Token <token>`, as before
+    "AUTO_REFRESH": False,
+}
+
 # --- Reverse proxies -------------------------------------------------------------------------
 # How many reverse proxies in front of the app append to X-Forwarded-For (docs/deployment.md). 0: the
 # header is ignored and the client address is REMOTE_ADDR; N: the N-th entry from the right, the one
@@ -292,7 +303,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -341,7 +352,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "e-KTP coverage portal of Disdukcapil Kabupaten Kudus, version 1. Everything is under `/api/v1/`.\n\n"
         "**Auth**: `POST /api/v1/auth/token/` with a staff account's `{username, password}` gives "
-        "`{token}`; send `Authorization: Token <token>`. Revoke it with `POST /api/v1/auth/token/revoke/` "
+        "`{token, expiry}` (a new token each time, valid `API_TOKEN_TTL_HOURS`, revoked when the account's "
+        "password, activity or roles change); send `Authorization: Token <token>`. Revoke it with "
+        "`POST /api/v1/auth/token/revoke/` "
         "(or `DELETE /api/v1/auth/token/`). Browsers signed in to the dashboard use their session "
         "(writes need the `X-CSRFToken` header). Public without credentials: regions, sessions (read), "
         "booking and managing an appointment with its manage token, the coverage aggregates, this "

@@ -38,6 +38,32 @@ def assert_error_shape(response, status: int, code: str | None = None) -> dict:
     return body
 
 
+def api_token(user, key: str | None = None) -> str:
+    """A valid API token of `user` (hashed at rest, expiring: core/tokens.py); `key` stores a chosen
+    one (a test that re-creates the same token after the code under test revoked it)."""
+    from core.tokens import api_token_create
+
+    if key is None:
+        return api_token_create(user=user)[0]
+    from django.utils import timezone
+    from knox.crypto import hash_token
+    from knox.models import AuthToken
+
+    from core.tokens import token_ttl
+
+    AuthToken(
+        digest=hash_token(key), token_key=key[:15], user=user, expiry=timezone.now() + token_ttl()
+    ).save(force_insert=True)
+    return key
+
+
+def api_token_exists(key: str) -> bool:
+    from knox.crypto import hash_token
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(digest=hash_token(key)).exists()
+
+
 def response_text(response) -> str:
     """The body of a response as text, streamed (exports) or not."""
     if getattr(response, "streaming", False):
@@ -260,7 +286,7 @@ def counts(connection) -> dict[str, int]:
             "schedules",
             "blanks",
             "auth",
-            "authtoken",
+            "knox",
             "sessions",
         ):
             for model in apps.get_app_config(label).get_models():

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from core.roles import staff_create
 from tests.factories import CitizenFactory, desa
-from tests.helpers import assert_error_shape
+from tests.helpers import api_token, assert_error_shape
 
 PASSWORD = "kudus-Test-2024!"
 
@@ -44,10 +44,10 @@ def test_wrong_credentials_give_the_error_shape(api, operator):
 
 
 def test_a_revoked_token_is_refused(api, operator):
-    token = Token.objects.create(user=operator)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(operator)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/citizens/").status_code == 200
-    token.delete()
+    AuthToken.objects.filter(user=operator).delete()
     assert_error_shape(api.get("/api/v1/citizens/"), 401, "authentication_failed")
 
 

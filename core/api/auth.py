@@ -1,22 +1,24 @@
-"""API tokens: `POST /api/v1/auth/token/` obtains one for a staff account; the caller revokes its
-own with `POST /api/v1/auth/token/revoke/` (or `DELETE /api/v1/auth/token/`); admins revoke any
-in the admin (Auth Token → Tokens). One token per user: obtaining again returns the same token
-until it is revoked."""
+"""API tokens: `POST /api/v1/auth/token/` issues a new one for a staff account (hashed at rest,
+expiring after API_TOKEN_TTL_HOURS: core/tokens.py); the caller revokes the token it sends with
+`POST /api/v1/auth/token/revoke/` (or `DELETE /api/v1/auth/token/`); a browser session revokes all
+of its user's tokens that way; admins revoke any in the admin (Knox → Auth tokens). A password
+change, deactivation or role removal revokes them all (core/signals.py)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from knox.models import AuthToken
 from rest_framework import permissions, serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from core.login import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
 from core.throttling import LoginThrottle
+from core.tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
 
 MSG_BAD_CREDENTIALS = _("Unable to log in with the credentials given.")
 MSG_LOCKED_OUT = _("Too many failed logins: this account is locked for a while from your address.")
@@ -32,7 +34,7 @@ class LockedOutError(ApplicationError):
         return {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
 
 
-class TokenObtainSerializer(AuthTokenSerializer):
+class TokenObtainSerializer(serializers.Serializer):
     # Length limits before authenticate() (and django-axes' varchar(255) log) ever see the values.
     username = serializers.CharField(label=_("Username"), write_only=True, max_length=USERNAME_MAX_LENGTH)
     password = serializers.CharField(
@@ -41,20 +43,41 @@ class TokenObtainSerializer(AuthTokenSerializer):
     )  # fmt: skip
     token = serializers.CharField(label=_("Token"), read_only=True)
 
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"), username=attrs["username"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(MSG_BAD_CREDENTIALS, code="authorization")
+        attrs["user"] = user
+        return attrs
 
-TokenResponseSerializer = inline_serializer("TokenResponse", {"token": serializers.CharField()})
+
+TokenResponseSerializer = inline_serializer(
+    "TokenResponse", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}
+)
 
 _TOKEN_EXAMPLES = [
     OpenApiExample(
         "Credentials", value={"username": "operator.kaliwungu", "password": "••••••••••"}, request_only=True
     ),
-    OpenApiExample("Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+    OpenApiExample(
+        "Token",
+        value={
+            "token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b9944b09199c62bcf9418ad84",
+            "expiry": "2024-02-10T08:15:00+07:00",
+        },
+        response_only=True,
+    ),
 ]
 
 
 def _revoke(request) -> Response:
     # Deleting the row is the revocation: the next request with it gets 401 authentication_failed.
-    Token.objects.filter(user=request.user).delete()
+    if isinstance(request.auth, AuthToken):
+        api_token_revoke(token=request.auth)
+    else:  # a browser session: every token of its user
+        api_tokens_revoke_all(user=request.user, reason="revoked by the owner", request=request)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,8 +106,11 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         summary="Obtain an API token (staff accounts)",
-        description="Send it as `Authorization: Token <token>`. Five failed attempts for a username "
-        "from one address lock it out for a while (429 `locked_out`).",
+        description="Send it as `Authorization: Token <token>`. Each call issues a new token, valid "
+        "until `expiry` (API_TOKEN_TTL_HOURS); only its digest is stored, so it is shown this once. "
+        "A password change, deactivation or role removal revokes every token of the account. "
+        "Five failed attempts for a username from one address lock it out for a while "
+        "(429 `locked_out`).",
         request=TokenObtainSerializer,
         responses={200: TokenResponseSerializer},
         examples=_TOKEN_EXAMPLES,
@@ -101,13 +127,14 @@ class TokenView(APIView):
         user = form.validated_data["user"]
         if not user.is_staff:
             raise serializers.ValidationError({"non_field_errors": [MSG_BAD_CREDENTIALS]})
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        plain, token = api_token_create(user=user)
+        expiry = serializers.DateTimeField().to_representation(token.expiry)
+        return Response({"token": plain, "expiry": expiry})
 
     @extend_schema(
         operation_id="auth_token_destroy",
         summary="Revoke your API token",
-        description="The token (or the session's user's token) stops working at once.",
+        description="The token sent stops working at once; with a browser session, every token of its user.",
         request=None,
         responses={204: OpenApiResponse(description="Revoked (also when there was none).")},
     )

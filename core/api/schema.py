@@ -15,15 +15,29 @@ Tags follow the resource (first path segment after /api/v1/; blanks are split in
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import permissions
 from rest_framework.pagination import PageNumberPagination
 
 from core.api.errors import ERROR_CODES, ErrorSerializer
 
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (core.api.authentication, hashed expiring knox tokens), under
+    the scheme name clients already know."""
+
+    target_class = "core.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106
+
+
 _ERROR_DESCRIPTIONS = {
     400: "Bad request: invalid input (`fields` names each field) or malformed JSON.",
-    401: "Not authenticated, or the token is wrong or revoked.",
+    401: "Not authenticated, or the token is wrong, expired or revoked.",
     403: "Authenticated, but the role may not do this (or the CSRF check of a session failed).",
     404: "Not found, or outside your kecamatan (scoped roles never learn that it exists).",
     405: "Method not allowed.",

@@ -1,14 +1,20 @@
-"""Token auth (obtain, use, revoke), session auth with CSRF, and the login lockout."""
+"""Token auth (obtain, use, revoke; hashed at rest, expiring, revoked when the account changes),
+session auth with CSRF, and the login lockout."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from core.models import AuditEvent
 from core.roles import staff_create
-from tests.helpers import assert_error_shape
+from tests.helpers import api_token, api_token_exists, assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +38,127 @@ def with_token(key: str) -> APIClient:
     return client
 
 
-def test_obtaining_twice_gives_the_same_token_until_it_is_revoked(operator):
+def test_each_login_issues_a_new_token_and_revoking_one_leaves_the_other(operator):
     first = obtain(APIClient()).json()["token"]
-    assert obtain(APIClient()).json()["token"] == first
+    second = obtain(APIClient()).json()["token"]
+    assert first != second
+
     assert with_token(first).post(REVOKE_URL).status_code == 204
-    assert obtain(APIClient()).json()["token"] != first
+
+    assert_error_shape(with_token(first).get("/api/v1/citizens/"), 401, "authentication_failed")
+    assert with_token(second).get("/api/v1/citizens/").status_code == 200
+
+
+def test_a_stored_token_is_a_digest_not_the_token_itself(operator):
+    key = obtain(APIClient()).json()["token"]
+    assert len(key) == 64
+
+    (row,) = AuthToken.objects.filter(user=operator).values()
+    assert key not in {str(value) for value in row.values()}
+    assert row["token_key"] == key[:15]  # the lookup prefix only
+    assert len(row["digest"]) == 128  # SHA-512
+
+
+def test_a_token_expires_after_the_configured_hours(operator, settings):
+    settings.API_TOKEN_TTL_HOURS = 2
+    response = obtain(APIClient())
+    key = response.json()["token"]
+    token = AuthToken.objects.get(user=operator)
+    assert abs(token.expiry - (timezone.now() + dt.timedelta(hours=2))) < dt.timedelta(minutes=1)
+    assert dt.datetime.fromisoformat(response.json()["expiry"]) == token.expiry
+    assert with_token(key).get("/api/v1/citizens/").status_code == 200
+
+    AuthToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+
+    assert_error_shape(with_token(key).get("/api/v1/citizens/"), 401, "authentication_failed")
+    assert not AuthToken.objects.filter(user=operator).exists()
+
+
+def test_a_password_change_revokes_every_token_of_the_account(operator):
+    keys = [api_token(operator), api_token(operator)]
+    other = staff_create(
+        username="op-other", role="operator", kecamatan_codes=["33.19.01"], password=PASSWORD
+    )
+    others = api_token(other)
+
+    operator.set_password("another-Pass-2024!")
+    operator.save()
+
+    for key in keys:
+        assert_error_shape(with_token(key).get("/api/v1/citizens/"), 401, "authentication_failed")
+    assert with_token(others).get("/api/v1/citizens/").status_code == 200
+    assert AuditEvent.objects.filter(
+        kind="security", action="API tokens revoked: password changed", target=f"user {operator.pk}"
+    ).exists()
+
+
+def test_the_password_change_page_revokes_the_tokens(operator):
+    key = api_token(operator)
+    browser = Client()
+    browser.force_login(operator)
+    response = browser.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-Pass-2024!",
+            "new_password2": "another-Pass-2024!",
+        },
+    )
+    assert response.status_code == 302
+    assert not api_token_exists(key)
+
+
+def test_saving_the_account_without_a_password_change_keeps_the_tokens(operator):
+    key = api_token(operator)
+    operator.first_name = "Sri"
+    operator.save()
+    operator.save(update_fields=["last_login"])
+    assert with_token(key).get("/api/v1/citizens/").status_code == 200
+
+
+def test_deactivating_the_account_revokes_its_tokens(operator):
+    key = api_token(operator)
+    operator.is_active = False
+    operator.save(update_fields=["is_active"])
+    assert not api_token_exists(key)
+    assert AuditEvent.objects.filter(
+        kind="security", action="API tokens revoked: account deactivated"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "how", ["user.groups.remove", "user.groups.clear", "group.user_set.remove", "re-role"]
+)
+def test_taking_a_role_away_revokes_the_tokens(operator, how):
+    key = api_token(operator)
+    group = Group.objects.get(name="operator")
+    if how == "user.groups.remove":
+        operator.groups.remove(group)
+    elif how == "user.groups.clear":
+        operator.groups.clear()
+    elif how == "group.user_set.remove":
+        group.user_set.remove(operator)
+    else:  # provisioning the account again with another role
+        staff_create(username="op-auth", role="viewer")
+
+    assert_error_shape(with_token(key).get("/api/v1/citizens/"), 401, "authentication_failed")
+    assert AuditEvent.objects.filter(kind="security", action="API tokens revoked: role removed").exists()
+
+
+def test_provisioning_the_same_role_again_keeps_the_tokens(operator):
+    key = api_token(operator)
+    staff_create(username="op-auth", role="operator", kecamatan_codes=["33.19.01"])
+    assert with_token(key).get("/api/v1/citizens/").status_code == 200
+
+
+def test_a_token_that_is_not_utf8_is_refused_not_a_server_error(operator):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token \xff\xfe-not-utf8")
+    assert_error_shape(client.get("/api/v1/citizens/"), 401, "authentication_failed")
+
+
+def test_an_old_plain_drf_token_is_refused(operator):
+    assert_error_shape(with_token("9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b").get("/api/v1/citizens/"), 401)
 
 
 def test_a_revoked_token_answers_401_at_once(operator):
@@ -47,7 +169,7 @@ def test_a_revoked_token_answers_401_at_once(operator):
     response = client.post(REVOKE_URL)
 
     assert response.status_code == 204 and response.content == b""
-    assert not Token.objects.filter(key=key).exists()
+    assert not api_token_exists(key)
     assert_error_shape(client.get("/api/v1/citizens/"), 401, "authentication_failed")
     assert_error_shape(client.post(REVOKE_URL), 401, "authentication_failed")
 
@@ -55,7 +177,7 @@ def test_a_revoked_token_answers_401_at_once(operator):
 def test_delete_on_the_token_url_revokes_too(operator):
     key = obtain(APIClient()).json()["token"]
     assert with_token(key).delete(TOKEN_URL).status_code == 204
-    assert not Token.objects.filter(user=operator).exists()
+    assert not AuthToken.objects.filter(user=operator).exists()
 
 
 def test_revoking_needs_credentials(db):
@@ -63,15 +185,16 @@ def test_revoking_needs_credentials(db):
     assert_error_shape(APIClient().delete(TOKEN_URL), 401, "not_authenticated")
 
 
-def test_a_signed_in_browser_revokes_its_users_token_with_the_session(operator):
-    Token.objects.create(user=operator)
+def test_a_signed_in_browser_revokes_its_users_tokens_with_the_session(operator):
+    api_token(operator)
+    api_token(operator)
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(operator)
     browser.get("/dashboard/")  # sets the CSRF cookie
     csrf = browser.cookies["csrftoken"].value
 
     assert browser.post(REVOKE_URL, HTTP_X_CSRFTOKEN=csrf).status_code == 204
-    assert not Token.objects.filter(user=operator).exists()
+    assert not AuthToken.objects.filter(user=operator).exists()
 
 
 def test_a_stale_authorization_header_does_not_block_obtaining_a_new_token(operator):

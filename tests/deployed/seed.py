@@ -139,8 +139,9 @@ def _admin_rows(today: dt.date) -> None:
     # An empty location below its threshold: a stock alert (and its e-mail in the outbox).
     StockLocationFactory(code="LOC-LOW", name="Gudang kosong", low_stock_threshold=100)
     stock_alerts_check(now=now)
-    token_model = _model("authtoken.Token")
-    token_model.objects.get_or_create(user=get_user_model().objects.get(username="stage-supervisor"))
+    token_model = _model("knox.AuthToken")
+    if not token_model.objects.exists():
+        token_model.objects.create(user=get_user_model().objects.get(username="stage-supervisor"))
     access_attempt = _model("axes.AccessAttempt")
     if not access_attempt.objects.exists():
         access_attempt.objects.create(

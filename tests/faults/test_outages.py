@@ -7,7 +7,6 @@ import time
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from core.models import OutboxMessage
 from core.outbox import outbox_relay
@@ -17,7 +16,7 @@ from registrations.services.service_requests import service_request_create, serv
 from schedules.models import Appointment
 from schedules.services import appointment_book, appointment_reminders_enqueue
 from tests.factories import OutreachSessionFactory, citizen_aged
-from tests.helpers import wait_for
+from tests.helpers import api_token, wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -133,7 +132,7 @@ def test_with_redis_down_booking_staff_work_and_the_dashboard_go_on_and_the_task
     operator = staff_create(
         username="op-fault", role="operator", kecamatan_codes=["33.19.01"], password=PASSWORD
     )
-    token = Token.objects.create(user=operator).key
+    token = api_token(operator)
     serving = service_request_start(
         service_request=service_request_create(
             citizen=citizen_aged(30, on=today), service="recording", reason="new", channel="kecamatan"
