@@ -1,4 +1,5 @@
-"""Receivers that revoke a user's API tokens when the account changes (core.tokens).
+"""Receivers that revoke a user's API tokens when the account changes (core.tokens), and the one
+that counts failed logins per client address (core.login_limits).
 
 Revocation hangs on the model, not on a view: a password changed in the admin, on the password
 change page, with `changepassword` or `set_password()` in a shell, an account deactivated anywhere,
@@ -8,8 +9,10 @@ a role taken away in the admin or by `staff_create` — each one revokes.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
+from core.login_limits import login_failure_record
 from core.tokens import api_tokens_revoke_all
 
 _REVOKE_REASON = "_kudus_token_revoke_reason"
@@ -51,10 +54,15 @@ def _revoke_on_role_removal(sender, instance, action, reverse, pk_set, **kwargs)
         api_tokens_revoke_all(user=user, reason="role removed")
 
 
+def _count_failed_login(sender, credentials, request=None, **kwargs) -> None:
+    login_failure_record(request=request, username=(credentials or {}).get("username", ""))
+
+
 def connect() -> None:
     user_model = get_user_model()
     pre_save.connect(_remember_account_change, sender=user_model, dispatch_uid="kudus_token_pre_save")
     post_save.connect(_revoke_after_account_change, sender=user_model, dispatch_uid="kudus_token_post_save")
+    user_login_failed.connect(_count_failed_login, dispatch_uid="kudus_login_failures_per_address")
     m2m_changed.connect(
         _revoke_on_role_removal, sender=user_model.groups.through, dispatch_uid="kudus_token_role_removed"
     )

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.login_limits.LoginThrottleMiddleware",
     "core.audit.AuditTrailMiddleware",
 ]
 
@@ -204,6 +205,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # Lockouts count per (username, client address): the address is the one DRF's throttles use, decided
 # by TRUSTED_PROXY_COUNT below (core.client_address).
 AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+
+# Failed logins per client address, over every account and every way in (login page, admin login,
+# API token): past this many within the window the address is refused until the window ends
+# (core/login_limits.py). Axes above still locks one username from one address sooner.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 10)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+if LOGIN_FAILURES_PER_ADDRESS < 1 or LOGIN_FAILURE_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURES_PER_ADDRESS and LOGIN_FAILURE_WINDOW_MINUTES must be 1 or more"
+    )
 
 # API tokens (django-rest-knox, core/tokens.py): stored as SHA-512 digests, valid this many hours
 # after they are issued; revoked at once on a password change, deactivation or role removal.

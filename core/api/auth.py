@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from core.exceptions import ApplicationError
 from core.login import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
+from core.login_limits import login_blocked_for, too_many_attempts_message
 from core.throttling import LoginThrottle
 from core.tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
 
@@ -32,6 +33,21 @@ class LockedOutError(ApplicationError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
+
+
+class AddressLockedOutError(ApplicationError):
+    """Too many failed logins from this address, over every account (core.login_limits)."""
+
+    code = "locked_out"
+    status_code = 429
+
+    def __init__(self, seconds: int):
+        super().__init__(too_many_attempts_message(seconds))
+        self.seconds = seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.seconds)}
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -109,14 +125,18 @@ class TokenView(APIView):
         description="Send it as `Authorization: Token <token>`. Each call issues a new token, valid "
         "until `expiry` (API_TOKEN_TTL_HOURS); only its digest is stored, so it is shown this once. "
         "A password change, deactivation or role removal revokes every token of the account. "
-        "Five failed attempts for a username from one address lock it out for a while "
-        "(429 `locked_out`).",
+        "Five failed attempts for a username from one address lock it out for a while, and "
+        "LOGIN_FAILURES_PER_ADDRESS failed logins from one address over any accounts (token, login "
+        "pages) lock that address out (429 `locked_out` with `Retry-After`).",
         request=TokenObtainSerializer,
         responses={200: TokenResponseSerializer},
         examples=_TOKEN_EXAMPLES,
         auth=[],
     )
     def post(self, request, *args, **kwargs):
+        seconds = login_blocked_for(request)
+        if seconds is not None:  # one budget with the login pages; the password is not checked
+            raise AddressLockedOutError(seconds)
         form = TokenObtainSerializer(data=request.data, context={"request": request})
         if not form.is_valid():
             if getattr(request, "axes_locked_out", False):
