@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "core.login_limits.LoginThrottleMiddleware",
+    "core.password_reset.PasswordResetGuardMiddleware",
     "core.audit.AuditTrailMiddleware",
 ]
 
@@ -566,6 +567,10 @@ for _entry in CELERY_BEAT_SCHEDULE.values():
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Password reset by e-mail works only with a delivering backend (or in development mode), and is
+# limited per client address and per e-mail address, requests per hour (core/password_reset.py).
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 5)
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disdukcapil Kudus <no-reply@disdukcapil.kuduskab.go.id>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Error reports (500s, DEBUG off) go to these addresses: "Name <a@b>, c@d". The reports never carry
