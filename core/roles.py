@@ -23,11 +23,15 @@ logger = logging.getLogger(__name__)
 
 _VIEW = "view"
 _CRUD = ("view", "add", "change")
+# The population register (residents) is written by the services only (bulk import, the
+# dashboard's scoped forms); in /admin/ no role but admin may add or change a resident: the admin's
+# forms know no kecamatan scope (a raw desa id would create or move a resident anywhere).
+_REGISTER = (_VIEW,)
 
 # Per role: (app_label, model) → actions, plus extra "app_label.codename" permissions.
 _MODEL_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     SUPERVISOR: {
-        ("registrations", "citizen"): _CRUD,
+        ("registrations", "citizen"): _REGISTER,
         ("registrations", "servicerequest"): _CRUD,
         ("registrations", "servicerequestevent"): (_VIEW,),
         ("registrations", "coveragesnapshot"): (_VIEW,),
@@ -41,7 +45,7 @@ _MODEL_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("blanks", "stockalert"): (_VIEW,),
     },
     OPERATOR: {
-        ("registrations", "citizen"): _CRUD,
+        ("registrations", "citizen"): _REGISTER,
         ("registrations", "servicerequest"): _CRUD,
         ("registrations", "servicerequestevent"): (_VIEW,),
         ("registrations", "coveragesnapshot"): (_VIEW,),

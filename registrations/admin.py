@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.access import scope_queryset
+from core.access import ADMINS, has_role, scope_queryset
 from core.audit import audit_record
 from core.exceptions import ApplicationError
 from core.models import AuditEvent
@@ -33,6 +33,17 @@ class CitizenAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user, "desa__kecamatan")
+
+    # Only admins write residents here, whatever permissions a group was given (core/roles.py): the
+    # forms are not scoped to a kecamatan (duplicate-NIK check, the raw desa id).
+    def has_add_permission(self, request) -> bool:
+        return has_role(request.user, ADMINS) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return has_role(request.user, ADMINS) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return has_role(request.user, ADMINS) and super().has_delete_permission(request, obj)
 
     def get_exclude(self, request, obj=None):
         if obj is None or can_see_full_personal_data(request.user):
