@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from core.client_address import client_address
+from core.logmask import mask_personal_data
 from core.models import AuditEvent
+from core.throttling import throttle_cache
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _AUDITED_PREFIXES = ("/dashboard/", "/api/", "/admin/")
 _NOT_CHANGES = ("/api/v1/auth/token/",)  # obtaining a token changes no data
+_REFUSALS = frozenset({403, 404})
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -78,8 +82,35 @@ def _describe(request: HttpRequest) -> tuple[str, str]:
     return f"{request.method} {match.view_name or request.path_info}", target
 
 
+def audit_refusal(request: HttpRequest, status_code: int) -> bool:
+    """Record that a signed-in user was refused (403/404) on a staff route: who, the method and the
+    URL path (no query string, 16-digit numbers and phone numbers masked), from where. At most one
+    record per user and route within AUDIT_REFUSED_INTERVAL_SECONDS (a 404 outside any route
+    counts per path), so a probing client cannot flood the log. Whether it was recorded."""
+    user = request.user
+    try:
+        match = resolve(request.path_info)
+        route, view_name = match.route, match.view_name or ""
+    except Resolver404:
+        route, view_name = request.path_info, ""
+    path = mask_personal_data(request.path)
+    key = f"audit-refused:{user.pk}:{request.method}:{mask_personal_data(route)}"[:250]
+    if not throttle_cache.add(key, 1, timeout=settings.AUDIT_REFUSED_INTERVAL_SECONDS):
+        return False
+    audit_record(
+        actor=user,
+        kind=AuditEvent.Kind.SECURITY,
+        action=f"refused {request.method} {path}",
+        target=view_name,
+        request=request,
+        status_code=status_code,
+    )
+    return True
+
+
 class AuditTrailMiddleware:
-    """Records every successful write by a signed-in staff user (pages, API and admin alike)."""
+    """Records every successful write by a signed-in staff user (pages, API and admin alike), and
+    every refusal (403/404) of a signed-in user on those routes, rate-limited (`audit_refusal`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -104,4 +135,11 @@ class AuditTrailMiddleware:
                 request=request,
                 status_code=response.status_code,
             )
+        elif (
+            response.status_code in _REFUSALS
+            and request.path.startswith(_AUDITED_PREFIXES)
+            and user is not None
+            and user.is_authenticated
+        ):
+            audit_refusal(request, response.status_code)
         return response

@@ -217,6 +217,10 @@ if LOGIN_FAILURES_PER_ADDRESS < 1 or LOGIN_FAILURE_WINDOW_MINUTES < 1:
         "LOGIN_FAILURES_PER_ADDRESS and LOGIN_FAILURE_WINDOW_MINUTES must be 1 or more"
     )
 
+# A signed-in user refused (403/404) on /dashboard/, /admin/ or /api/ is recorded in the audit log
+# (kind security), at most once per user and route in this many seconds (core/audit.py).
+AUDIT_REFUSED_INTERVAL_SECONDS = env_int("AUDIT_REFUSED_INTERVAL_SECONDS", 60)
+
 # API tokens (django-rest-knox, core/tokens.py): stored as SHA-512 digests, valid this many hours
 # after they are issued; revoked at once on a password change, deactivation or role removal.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 7 * 24)
