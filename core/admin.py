@@ -1,8 +1,28 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from core.models import AuditEvent, OutboxMessage, StaffAssignment
+
+# API tokens are issued by POST /api/v1/auth/token/ only, always with an expiry (core/tokens.py):
+# the admin lists and deletes (revokes) them, and knox's add form, whose expiry may be left empty
+# (a token that never expires), is not offered.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(KnoxAuthTokenAdmin):
+    list_display = ("token_key", "user", "created", "expiry")
+    readonly_fields = ("token_key", "user", "created", "expiry")
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(OutboxMessage)

@@ -22,7 +22,7 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.audit import audit_record
 from core.client_address import client_address
@@ -31,9 +31,6 @@ from core.models import AuditEvent
 from core.throttling import throttle_cache
 
 LOCKED_TEMPLATE = "registration/login_throttled.html"
-MSG_TOO_MANY_ATTEMPTS = _(
-    "Too many failed login attempts from your address. Try again in %(minutes)s minutes."
-)
 
 
 def _window_seconds() -> int:
@@ -98,7 +95,12 @@ def minutes_left(seconds: int) -> int:
 
 
 def too_many_attempts_message(seconds: int) -> str:
-    return MSG_TOO_MANY_ATTEMPTS % {"minutes": minutes_left(seconds)}
+    minutes = minutes_left(seconds)
+    return ngettext(
+        "Too many failed login attempts from your address. Try again in %(minutes)s minute.",
+        "Too many failed login attempts from your address. Try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 LOGIN_VIEWS = frozenset({"login", "admin:login"})

@@ -19,7 +19,7 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.client_address import client_address
 from core.throttling import throttle_cache
@@ -38,9 +38,6 @@ NON_DELIVERING_BACKENDS = frozenset(
 UNAVAILABLE_TEMPLATE = "registration/password_reset_unavailable.html"
 THROTTLED_TEMPLATE = "registration/password_reset_throttled.html"
 WINDOW_SECONDS = 60 * 60
-MSG_TOO_MANY_RESETS = _(
-    "Too many password reset requests from your address. Try again in %(minutes)s minutes."
-)
 
 
 def password_reset_available() -> bool:
@@ -93,7 +90,12 @@ class PasswordResetGuardMiddleware:
         )
         if seconds is not None:
             minutes = max(1, math.ceil(seconds / 60))
-            context = {"message": MSG_TOO_MANY_RESETS % {"minutes": minutes}}
+            message = ngettext(
+                "Too many password reset requests from your address. Try again in %(minutes)s minute.",
+                "Too many password reset requests from your address. Try again in %(minutes)s minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            context = {"message": message}
             response = render(request, THROTTLED_TEMPLATE, context, status=429)
             response["Retry-After"] = str(seconds)
             return response

@@ -244,3 +244,19 @@ def test_repeated_failed_logins_lock_the_username_out_with_429(operator, setting
 
     assert_error_shape(locked, 429, "locked_out")
     assert int(locked["Retry-After"]) == int(settings.AXES_COOLOFF_TIME.total_seconds())
+
+
+def test_the_admin_lists_and_revokes_tokens_but_issues_none(operator):
+    boss = staff_create(username="boss-auth", role="admin", password=PASSWORD)
+    key = api_token(operator)
+    browser = Client()
+    browser.force_login(boss)
+    assert browser.get("/admin/knox/authtoken/add/").status_code == 403  # no token without expiry
+    listing = browser.get("/admin/knox/authtoken/")
+    assert listing.status_code == 200 and key not in listing.content.decode()
+
+    token = AuthToken.objects.get(user=operator)
+    response = browser.post(f"/admin/knox/authtoken/{token.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert_error_shape(with_token(key).get("/api/v1/citizens/"), 401, "authentication_failed")
