@@ -36,14 +36,18 @@ class CitizenAdmin(admin.ModelAdmin):
 
     # Only admins write residents here, whatever permissions a group was given (core/roles.py): the
     # forms are not scoped to a kecamatan (duplicate-NIK check, the raw desa id).
+    @staticmethod
+    def _writer(user) -> bool:
+        return user.is_superuser or has_role(user, ADMINS)
+
     def has_add_permission(self, request) -> bool:
-        return has_role(request.user, ADMINS) and super().has_add_permission(request)
+        return self._writer(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return has_role(request.user, ADMINS) and super().has_change_permission(request, obj)
+        return self._writer(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return has_role(request.user, ADMINS) and super().has_delete_permission(request, obj)
+        return self._writer(request.user) and super().has_delete_permission(request, obj)
 
     def get_exclude(self, request, obj=None):
         if obj is None or can_see_full_personal_data(request.user):
