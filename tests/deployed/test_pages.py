@@ -126,6 +126,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "Slot": SimpleNamespace(pk=objects["slot"]),
         "Appointment": SimpleNamespace(code=objects["appointment"]),
         "StockLocation": SimpleNamespace(code=objects["location"]),
+        "QueueTicket": SimpleNamespace(pk=objects["visit"]),
     }
     booking = seed["booking"]
     token = urllib.parse.urlencode({"token": booking["token"]})
@@ -328,6 +329,8 @@ def _post_only_url(entry, seed: dict) -> str:
     values = {
         "pk": objects["session"] if "session" in entry.pattern else objects["request"],
         "slot_id": objects["slot"],
+        "ticket_id": objects["visit"],
+        "citizen_id": objects["citizen"],
         "code": seed["booking"]["code"] if entry.name.startswith("schedules:") else objects["appointment"],
         "action": "start",
     }
