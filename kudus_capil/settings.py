@@ -556,6 +556,15 @@ ELECTION_DATE = dt.date.fromisoformat(env_str("ELECTION_DATE", "2024-02-14"))
 PREVIOUS_ELECTION_DATE = dt.date.fromisoformat(env_str("PREVIOUS_ELECTION_DATE", "2019-04-17"))
 # Public base URL for links in e-mails and SMS (manage and rebook links).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The privacy notice (/privacy/, UU 27/2022): how residents reach the data controller (Disdukcapil
+# Kabupaten Kudus) and its data-protection officer. Set both in production (address, e-mail, phone).
+PRIVACY_CONTROLLER_CONTACT = env_str(
+    "PRIVACY_CONTROLLER_CONTACT",
+    "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Kudus, disdukcapil@kuduskab.go.id",
+)
+PRIVACY_DPO_CONTACT = env_str(
+    "PRIVACY_DPO_CONTACT", "Pejabat Pelindungan Data Pribadi, ppdp.disdukcapil@kuduskab.go.id"
+)
 # SMS/WhatsApp gateway: a dotted path to a class with `send(*, to, text)`. The console backend
 # prints messages (recipient masked); `schedules.messaging.LocmemSMSBackend` keeps them for tests.
 SMS_BACKEND = env_str("SMS_BACKEND", "schedules.messaging.ConsoleSMSBackend")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.access import DESK_STAFF, kecamatan_scope
+from core.access import DESK_STAFF, MANAGERS, has_role, kecamatan_scope
 from core.audit import audit_list_reveal, audit_record
+from core.exceptions import NotFoundError, NotPermittedError
 from core.exports import export_response
 from core.models import AuditEvent
 from dashboard.access import roles_required, staff_required
@@ -25,6 +30,7 @@ from registrations.selectors import (
     is_name_search,
 )
 from schedules.models import Appointment
+from schedules.services.subject_access import citizen_data_export as citizen_data_export_service
 
 
 @staff_required
@@ -135,6 +141,7 @@ def citizen_detail(request, pk: int):
         "citizen": citizen,
         "full_data": full_data,
         "today": today,
+        "may_export_data": full_data and has_role(request.user, MANAGERS),
         "eligibility": {
             "may_record": may_record(person, today),
             "may_print": may_print(person, today),
@@ -164,3 +171,24 @@ def _citizen_requests_and_bookings(citizen) -> dict:
         "requests": list(requests[:CITIZEN_ROWS]),
         "bookings": list(bookings[:CITIZEN_ROWS]),
     }
+
+
+@roles_required(MANAGERS)
+def citizen_data_export(request, pk: int):
+    """Everything held about one resident as one JSON file (UU 27/2022 Art. 7, the right of
+    access), for admins and supervisors; the service checks role and scope and writes the access
+    log (kind `export`, `?why=` as the reason)."""
+    try:
+        data = citizen_data_export_service(
+            actor=request.user, citizen_id=pk, reason=request.GET.get("why", "")[:300], request=request
+        )
+    except NotPermittedError as exc:
+        raise PermissionDenied from exc
+    except NotFoundError as exc:
+        raise Http404 from exc
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"data-warga-{pk}-{timezone.localdate():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
