@@ -32,6 +32,7 @@ urlpatterns = [
     path("citizens/export/", citizens.citizens_export, name="citizens-export"),
     path("citizens/<int:pk>/", citizens.citizen_detail, name="citizen"),
     path("citizens/<int:pk>/data-export/", citizens.citizen_data_export, name="citizen-data-export"),
+    path("citizens/<int:pk>/correction/", citizens.citizen_correction, name="citizen-correction"),
     path("report/daily/", overview.report_daily, name="report-daily"),
     path("audit/", audit.audit_log, name="audit"),
     path("staff/", staff.staff_list, name="staff"),

@@ -403,6 +403,7 @@ SPECTACULAR_SETTINGS = {
         "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
         "PostableMovementKindEnum": "blanks.api.views.POSTABLE_KINDS",
         "ServiceEnum": "registrations.models.ServiceRequest.Service",
+        "CardServiceEnum": "registrations.models.CardService",
         "ReasonEnum": "registrations.models.ServiceRequest.Reason",
         "SessionKindEnum": "schedules.models.SessionKind",
         "SessionStatusEnum": "schedules.models.OutreachSession.Status",
