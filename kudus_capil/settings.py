@@ -511,6 +511,9 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # Recordings per day for the projection are averaged over this many days up to the reference date.
 COVERAGE_RECENT_DAYS = env_int("COVERAGE_RECENT_DAYS", 14)
+# The public coverage API shows a count from 1 to below this as "<5" (and withholds, as null, the
+# figures it could be worked out from); staff see exact figures (registrations/disclosure.py).
+PUBLIC_COUNT_MIN = env_int("PUBLIC_COUNT_MIN", 5)
 
 # Schedules: remind booked citizens the day before, and close sessions that have ended. Both sweeps
 # only publish one idempotent task per appointment/session through the outbox, so an overlapping or
