@@ -92,8 +92,8 @@ def test_every_public_form_and_confirmation_links_the_notice(client, booking):
     pages = [
         f"/appointments/new/?session={appointment.slot.session_id}",
         "/appointments/find/",
-        f"/appointments/{appointment.code}/confirmation/?token={token}",
-        f"/appointments/{appointment.code}/?token={token}",
+        f"/appointments/{appointment.code}/confirmation/{token}/",
+        f"/appointments/{appointment.code}/m/{token}/",
     ]
     for url in pages:
         response = client.get(url)

@@ -129,10 +129,11 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "StockLocation": SimpleNamespace(code=objects["location"]),
     }
     booking = seed["booking"]
-    token = urllib.parse.urlencode({"token": booking["token"]})
     public = {
-        "schedules:confirmation": [f"{reverse('schedules:confirmation', args=[booking['code']])}?{token}"],
-        "schedules:manage": [f"{reverse('schedules:manage', args=[booking['code']])}?{token}"],
+        "schedules:confirmation": [
+            reverse("schedules:confirmation", args=[booking["code"], booking["token"]])
+        ],
+        "schedules:manage": [reverse("schedules:manage", args=[booking["code"], booking["token"]])],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
