@@ -13,11 +13,14 @@ import re
 from django.utils.log import AdminEmailHandler
 from django.views.debug import SafeExceptionReporterFilter
 
+from core.url_secrets import mask_url_secrets
+
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<![\d])(\+62|62|0)8\d{7,11}(?!\d)")
 
 
 def mask_personal_data(text: str) -> str:
+    text = mask_url_secrets(text)  # a 404 of a manage link logs its path
     text = _SIXTEEN_DIGITS.sub(r"\1********\2", text)
     return _PHONE.sub("[phone]", text)
 

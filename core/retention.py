@@ -15,11 +15,20 @@ from django.utils import timezone
 from core.models import AuditEvent
 
 _PURGERS: dict[str, Callable[[dt.datetime], int]] = {}
+# The setting (a number of days) each purger reads: the privacy notice shows these values.
+_PERIOD_SETTINGS: dict[str, str] = {}
 
 
-def register_purger(name: str, purger: Callable[[dt.datetime], int]) -> None:
-    """`purger(now) -> rows affected`; it decides its own cut-off from its own setting."""
+def register_purger(name: str, purger: Callable[[dt.datetime], int], *, days_setting: str) -> None:
+    """`purger(now) -> rows affected`; it decides its own cut-off from its own setting,
+    `days_setting` (the name of that setting, a number of days: the privacy notice shows it)."""
     _PURGERS[name] = purger
+    _PERIOD_SETTINGS[name] = days_setting
+
+
+def retention_periods() -> dict[str, int]:
+    """{purger name: its retention period in days}, read from the settings the purgers use now."""
+    return {name: int(getattr(settings, setting)) for name, setting in sorted(_PERIOD_SETTINGS.items())}
 
 
 def audit_log_purge(now: dt.datetime) -> int:
@@ -29,7 +38,7 @@ def audit_log_purge(now: dt.datetime) -> int:
     return deleted
 
 
-register_purger("audit_log", audit_log_purge)
+register_purger("audit_log", audit_log_purge, days_setting="AUDIT_RETENTION_DAYS")
 
 
 def login_records_purge(now: dt.datetime) -> int:
@@ -46,7 +55,7 @@ def login_records_purge(now: dt.datetime) -> int:
     return deleted
 
 
-register_purger("login_records", login_records_purge)
+register_purger("login_records", login_records_purge, days_setting="AUDIT_RETENTION_DAYS")
 
 
 def retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -17,6 +17,7 @@ from core.bounds import bounded_by
 from core.models import AuditEvent
 from regions.models import Kecamatan
 from registrations.models import ServiceRequest
+from registrations.services.corrections import CORRECTABLE_FIELDS
 from schedules.models import OutreachSession, Reason, Service, SessionKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -412,3 +413,26 @@ def kecamatan_choices(user):
     scope = kecamatan_scope(user)
     queryset = Kecamatan.objects.all()
     return queryset if scope is None else queryset.filter(code__in=scope)
+
+
+class CorrectionRequestForm(forms.Form):
+    """A resident's request to correct their data (registrations.services.corrections)."""
+
+    field = forms.ChoiceField(label=gettext_lazy("Data to correct"), choices=())
+    requested = forms.CharField(
+        label=gettext_lazy("What it should be"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "As the resident asks, with the document that shows it (e.g. the KK or a court order)."
+        ),
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        choices=ServiceRequest.Channel.choices,
+        initial=ServiceRequest.Channel.OFFICE,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = list(CORRECTABLE_FIELDS.items())

@@ -432,6 +432,7 @@ SPECTACULAR_SETTINGS = {
         "StockMovementKindEnum": "blanks.models.StockMovement.Kind",
         "PostableMovementKindEnum": "blanks.api.views.POSTABLE_KINDS",
         "ServiceEnum": "registrations.models.ServiceRequest.Service",
+        "CardServiceEnum": "registrations.models.CardService",
         "ReasonEnum": "registrations.models.ServiceRequest.Reason",
         "SessionKindEnum": "schedules.models.SessionKind",
         "SessionStatusEnum": "schedules.models.OutreachSession.Status",
@@ -539,6 +540,9 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # Recordings per day for the projection are averaged over this many days up to the reference date.
 COVERAGE_RECENT_DAYS = env_int("COVERAGE_RECENT_DAYS", 14)
+# The public coverage API shows a count from 1 to below this as "<5" (and withholds, as null, the
+# figures it could be worked out from); staff see exact figures (registrations/disclosure.py).
+PUBLIC_COUNT_MIN = env_int("PUBLIC_COUNT_MIN", 5)
 
 # Schedules: remind booked citizens the day before, and close sessions that have ended. Both sweeps
 # only publish one idempotent task per appointment/session through the outbox, so an overlapping or
@@ -589,6 +593,15 @@ ELECTION_DATE = dt.date.fromisoformat(env_str("ELECTION_DATE", "2024-02-14"))
 PREVIOUS_ELECTION_DATE = dt.date.fromisoformat(env_str("PREVIOUS_ELECTION_DATE", "2019-04-17"))
 # Public base URL for links in e-mails and SMS (manage and rebook links).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The privacy notice (/privacy/, UU 27/2022): how residents reach the data controller (Disdukcapil
+# Kabupaten Kudus) and its data-protection officer. Set both in production (address, e-mail, phone).
+PRIVACY_CONTROLLER_CONTACT = env_str(
+    "PRIVACY_CONTROLLER_CONTACT",
+    "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Kudus, disdukcapil@kuduskab.go.id",
+)
+PRIVACY_DPO_CONTACT = env_str(
+    "PRIVACY_DPO_CONTACT", "Pejabat Pelindungan Data Pribadi, ppdp.disdukcapil@kuduskab.go.id"
+)
 # SMS/WhatsApp gateway: a dotted path to a class with `send(*, to, text)`. The console backend
 # prints messages (recipient masked); `schedules.messaging.LocmemSMSBackend` keeps them for tests.
 SMS_BACKEND = env_str("SMS_BACKEND", "schedules.messaging.ConsoleSMSBackend")

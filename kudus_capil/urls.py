@@ -7,12 +7,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.health import healthz
 from core.login import StaffAuthenticationForm
+from core.privacy import privacy_notice
 from dashboard.views.desk_offline import ClearSiteDataLogoutView, desk_service_worker
 from kudus_capil import api_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The privacy notice (UU 27/2022), linked from every public form and confirmation.
+    path("privacy/", privacy_notice, name="privacy"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

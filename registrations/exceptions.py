@@ -47,3 +47,11 @@ class IdentityMismatchError(ApplicationError):
         "We could not verify this NIK and family card (KK) number. Check both against your family card; "
         "if they are correct, please visit the Disdukcapil office."
     )
+
+
+class CorrectionInvalidError(ApplicationError):
+    """A correction request names no known field, or not the change asked for."""
+
+    code = "correction_invalid"
+    status_code = 400
+    default_message = _("Say which data is to be corrected and what it should be.")

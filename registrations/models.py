@@ -100,14 +100,26 @@ class Citizen(models.Model):
         return not self.deceased and not self.moved_out
 
 
+class CardService(models.TextChoices):
+    """The e-KTP card services: what a session offers, a booking takes and a visit serves."""
+
+    RECORDING = "recording", _("recording")
+    PRINTING = "printing", _("printing")
+    IKD_ACTIVATION = "ikd_activation", _("IKD activation")
+
+
 class ServiceRequest(models.Model):
-    """A citizen's request for one card service, moved through its states by
-    `registrations.services.service_requests` only (every change is a `ServiceRequestEvent`)."""
+    """A citizen's request for one card service, or for a correction of their data, moved through
+    its states by `registrations.services.service_requests` only (every change is a
+    `ServiceRequestEvent`)."""
 
     class Service(models.TextChoices):
-        RECORDING = "recording", _("recording")
-        PRINTING = "printing", _("printing")
-        IKD_ACTIVATION = "ikd_activation", _("IKD activation")
+        RECORDING = CardService.RECORDING.value, CardService.RECORDING.label
+        PRINTING = CardService.PRINTING.value, CardService.PRINTING.label
+        IKD_ACTIVATION = CardService.IKD_ACTIVATION.value, CardService.IKD_ACTIVATION.label
+        # A resident's request to correct their data (UU 27/2022 Art. 6): staff record it, the
+        # change asked for is in `notes` (and in the first event's detail). No card milestone.
+        CORRECTION = "correction", _("data correction")
 
     class Reason(models.TextChoices):
         NEW = "new", _("new")
@@ -190,8 +202,12 @@ class ServiceRequest(models.Model):
                 name="registrations_one_open_request",
             ),
             models.CheckConstraint(
-                condition=Q(service__in=["recording", "printing", "ikd_activation"]),
+                condition=Q(service__in=["recording", "printing", "ikd_activation", "correction"]),
                 name="reg_sr_service_valid",
+            ),
+            # A correction request says what is to be corrected.
+            models.CheckConstraint(
+                condition=~Q(service="correction") | ~Q(notes=""), name="reg_sr_correction_has_change"
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["new", "damaged", "lost", "data_change"]), name="reg_sr_reason_valid"

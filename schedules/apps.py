@@ -10,7 +10,11 @@ class SchedulesConfig(AppConfig):
         from core.retention import register_purger
         from schedules.services.appointments import appointment_contacts_purge
 
-        register_purger("appointment_contacts", appointment_contacts_purge)
+        register_purger(
+            "appointment_contacts",
+            appointment_contacts_purge,
+            days_setting="SCHEDULES_CONTACT_RETENTION_DAYS",
+        )
 
         from registrations.signals import service_request_closed
         from schedules.receivers import close_visit_of_request

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 MANAGE_LINK_SALT = "schedules.manage-link"
 # Signed values are "<payload>:<timestamp>:<signature>"; raw manage tokens are URL-safe base64
@@ -28,9 +27,10 @@ def manage_link_value(appointment) -> str:
 
 
 def manage_link_url(appointment) -> str:
-    """The absolute manage URL for a message (PUBLIC_BASE_URL + path, signed value as `token`)."""
-    path = reverse("schedules:manage", args=[appointment.code])
-    return f"{settings.PUBLIC_BASE_URL}{path}?{urlencode({'token': manage_link_value(appointment)})}"
+    """The absolute manage URL for a message (PUBLIC_BASE_URL + path, the signed value in the path
+    where the token goes: masked in the logs, core.url_secrets)."""
+    path = reverse("schedules:manage", args=[appointment.code, manage_link_value(appointment)])
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def is_signed_value(value: str | None) -> bool:

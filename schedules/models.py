@@ -16,11 +16,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from registrations.models import ServiceRequest
+from registrations.models import CardService, ServiceRequest
 
 # The services and reasons are the service requests' own choice sets: an appointment opens a
-# ServiceRequest with the same values. Citizen-facing wording lives in PUBLIC_SERVICE_LABELS.
-Service = ServiceRequest.Service
+# ServiceRequest with the same values (the card services: a data correction is not booked).
+# Citizen-facing wording lives in PUBLIC_SERVICE_LABELS.
+Service = CardService
 Reason = ServiceRequest.Reason
 
 PUBLIC_SERVICE_LABELS = {

@@ -12,10 +12,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("appointments/new/", views.book, name="book"),
     path("appointments/find/", views.find, name="find"),
-    path("appointments/<str:code>/confirmation/", views.confirmation, name="confirmation"),
-    path("appointments/<str:code>/", views.manage, name="manage"),
+    # The manage token is a path segment (masked in every log: core.url_secrets), never a query
+    # parameter; the older links with `?token=` redirect to these (reverse takes [code, token]).
+    path("appointments/<str:code>/confirmation/<str:token>/", views.confirmation, name="confirmation"),
+    path("appointments/<str:code>/confirmation/", views.confirmation),
+    path("appointments/<str:code>/m/<str:token>/", views.manage, name="manage"),
+    path("appointments/<str:code>/", views.manage),
     path("appointments/<str:code>/cancel/", views.cancel, name="cancel"),
     path("appointments/<str:code>/reschedule/", views.reschedule, name="reschedule"),
-    path("appointments/<str:code>/calendar.ics", views.calendar, name="calendar"),
+    path("appointments/<str:code>/m/<str:token>/calendar.ics", views.calendar, name="calendar"),
+    path("appointments/<str:code>/calendar.ics", views.calendar),
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
 ]

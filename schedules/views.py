@@ -103,11 +103,22 @@ def _int_param(request, name: str) -> int | None:
 
 
 def _confirmation_url(code: str, token: str) -> str:
-    return f"{reverse('schedules:confirmation', args=[code])}?{urlencode({'token': token})}"
+    return reverse("schedules:confirmation", args=[code, token])
 
 
 def _manage_url(code: str, token: str) -> str:
-    return f"{reverse('schedules:manage', args=[code])}?{urlencode({'token': token})}"
+    return reverse("schedules:manage", args=[code, token])
+
+
+def _old_link_redirect(request, url_name: str, code: str):
+    """A link of the older form, `?token=` in the query string: 302 to the same page with the token
+    in the path (other parameters kept); without a token, 404."""
+    query = request.GET.copy()
+    token = query.pop("token", [""])[-1]
+    if not token:
+        raise Http404
+    url = reverse(url_name, args=[code, token])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
 # Error reports (ADMINS e-mail) show these POST fields as stars (personal data, the manage token).
@@ -238,14 +249,15 @@ def _appointment_context(request, appointment: Appointment, token: str) -> dict:
         "bring": what_to_bring(appointment.service, appointment.reason),
         "qr_data_uri": qr.svg_data_uri(scale=6, border=2),
         "manage_url": request.build_absolute_uri(_manage_url(appointment.code, token)),
-        "ics_url": f"{reverse('schedules:calendar', args=[appointment.code])}?{urlencode({'token': token})}",
+        "ics_url": reverse("schedules:calendar", args=[appointment.code, token]),
         "rebook_url": f"{reverse('schedules:book')}?{urlencode(rebook)}",
     }
 
 
 @never_cache
-def confirmation(request, code: str):
-    token = request.GET.get("token", "")
+def confirmation(request, code: str, token: str | None = None):
+    if token is None:
+        return _old_link_redirect(request, "schedules:confirmation", code)
     appointment = _appointment_or_404(code, token)
     return render(request, "schedules/confirmation.html", _appointment_context(request, appointment, token))
 
@@ -271,15 +283,14 @@ def _add_reschedule(
     context["reschedule_form"] = form
     context["move_session"] = _picked_session(session_id)
     context["sessions"] = _sessions_to_choose(service=appointment.service)
-    context["picker_prefix"] = (
-        f"{reverse('schedules:manage', args=[appointment.code])}?{urlencode({'token': token})}&session="
-    )
+    context["picker_prefix"] = f"{_manage_url(appointment.code, token)}?session="
     context["picker_anchor"] = "#move"
 
 
 @never_cache
-def manage(request, code: str):
-    token = request.GET.get("token", "")
+def manage(request, code: str, token: str | None = None):
+    if token is None:
+        return _old_link_redirect(request, "schedules:manage", code)
     appointment = _appointment_or_404(code, token)
     context = _appointment_context(request, appointment, token)
     _add_reschedule(context, appointment, token, session_id=_int_param(request, "session"))
@@ -306,7 +317,7 @@ def cancel(request, code: str):
         context["error"] = error.message
         _add_reschedule(context, appointment, token, session_id=None)
         return render(request, "schedules/manage.html", context, status=error.status_code)
-    response = redirect(f"{_manage_url(appointment.code, token)}&done=cancelled")
+    response = redirect(f"{_manage_url(appointment.code, token)}?done=cancelled")
     response.status_code = 303
     return response
 
@@ -327,7 +338,7 @@ def reschedule(request, code: str):
         except ApplicationError as error:
             form_add_application_error(form, error, field="slot")
         else:
-            response = redirect(f"{_manage_url(appointment.code, token)}&done=moved")
+            response = redirect(f"{_manage_url(appointment.code, token)}?done=moved")
             response.status_code = 303
             return response
     posted_slot = form.cleaned_data.get("slot")
@@ -338,9 +349,10 @@ def reschedule(request, code: str):
 
 
 @never_cache
-def calendar(request, code: str):
+def calendar(request, code: str, token: str | None = None):
     """The booking as an .ics file (without the private manage link: calendars are shared)."""
-    token = request.GET.get("token", "")
+    if token is None:
+        return _old_link_redirect(request, "schedules:calendar", code)
     appointment = _appointment_or_404(code, token)
     slot, session = appointment.slot, appointment.slot.session
     cal = Calendar()

@@ -157,6 +157,8 @@ def _session(o):
 # test until it is here.
 DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:citizen": lambda o: [{"pk": o["Citizen"].pk}],
+    "dashboard:citizen-data-export": lambda o: [{"pk": o["Citizen"].pk}],
+    "dashboard:citizen-correction": lambda o: [{"pk": o["Citizen"].pk}],
     "dashboard:request": lambda o: [{"pk": o["ServiceRequest"].pk}],
     "dashboard:request-action": lambda o: [
         {"pk": o["ServiceRequest"].pk, "action": action}

@@ -193,8 +193,8 @@ def test_the_public_booking_flow_keeps_personal_data_out_of_every_url(client, re
         assert [url for url in _links(page.content.decode()) if shown(url, resident)] == []
         assert shown(page.content.decode(), resident) == []  # the NIK is shown masked only
     appointment = Appointment.objects.get(citizen=resident)
-    token = manage_url.split("token=")[1]
-    ics = client.get(f"/appointments/{appointment.code}/calendar.ics", {"token": token}).content.decode()
+    token = manage_url.rstrip("/").rsplit("/", 1)[1]  # …/appointments/<code>/m/<token>/
+    ics = client.get(f"/appointments/{appointment.code}/m/{token}/calendar.ics").content.decode()
     assert shown(ics, resident) == []
     cancelled = client.post(f"/appointments/{appointment.code}/cancel/", {"token": token, "confirm": "yes"})
     assert cancelled.status_code == 303 and shown(cancelled["Location"], resident) == []

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import BadRequest
-from django.shortcuts import render
-from django.utils import timezone
+import json
 
-from core.access import DESK_STAFF, kecamatan_scope
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.access import DESK_STAFF, MANAGERS, has_role, kecamatan_scope, may_write
 from core.audit import audit_list_reveal, audit_record
+from core.exceptions import ApplicationError, NotFoundError, NotPermittedError
 from core.exports import export_response
+from core.forms import form_add_application_error
 from core.models import AuditEvent
 from dashboard.access import roles_required, staff_required
 from dashboard.citizen_export import CITIZEN_EXPORT_LABELS, citizen_export_rows
 from dashboard.exports import export_allowed, export_audit, export_check, export_format
+from dashboard.forms import CorrectionRequestForm
 from dashboard.pagination import paginate_keyset
 from regions.models import Desa, Kecamatan
 from registrations.eligibility import age_on, is_pemula, may_print, may_record, person_of
@@ -24,7 +34,9 @@ from registrations.selectors import (
     citizens_visible_to,
     is_name_search,
 )
+from registrations.services.corrections import correction_request_create
 from schedules.models import Appointment
+from schedules.services.subject_access import citizen_data_export as citizen_data_export_service
 
 
 @staff_required
@@ -135,6 +147,8 @@ def citizen_detail(request, pk: int):
         "citizen": citizen,
         "full_data": full_data,
         "today": today,
+        "may_export_data": full_data and has_role(request.user, MANAGERS),
+        "may_request_correction": may_write(request.user),
         "eligibility": {
             "may_record": may_record(person, today),
             "may_print": may_print(person, today),
@@ -164,3 +178,60 @@ def _citizen_requests_and_bookings(citizen) -> dict:
         "requests": list(requests[:CITIZEN_ROWS]),
         "bookings": list(bookings[:CITIZEN_ROWS]),
     }
+
+
+@roles_required(MANAGERS)
+def citizen_data_export(request, pk: int):
+    """Everything held about one resident as one JSON file (UU 27/2022 Art. 7, the right of
+    access), for admins and supervisors; the service checks role and scope and writes the access
+    log (kind `export`, `?why=` as the reason)."""
+    try:
+        data = citizen_data_export_service(
+            actor=request.user, citizen_id=pk, reason=request.GET.get("why", "")[:300], request=request
+        )
+    except NotPermittedError as exc:
+        raise PermissionDenied from exc
+    except NotFoundError as exc:
+        raise Http404 from exc
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"data-warga-{pk}-{timezone.localdate():%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@roles_required(DESK_STAFF)
+@require_http_methods(["GET", "POST"])
+def citizen_correction(request, pk: int):
+    """Record a resident's request to correct their data (UU 27/2022 Art. 6): a service request of
+    the service `correction`, handled in the requests list like any other."""
+    citizen = citizen_get(user=request.user, pk=pk)
+    status = 200
+    if request.method == "POST":
+        form = CorrectionRequestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                service_request = correction_request_create(
+                    citizen=citizen,
+                    field=data["field"],
+                    requested=data["requested"],
+                    channel=data["channel"],
+                    actor=request.user,
+                )
+            except ApplicationError as error:
+                form_add_application_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(
+                    request, _("Correction request #%(id)s recorded.") % {"id": service_request.pk}
+                )
+                return redirect("dashboard:request", service_request.pk)
+        else:
+            status = 400
+    else:
+        form = CorrectionRequestForm()
+    return render(
+        request, "dashboard/citizen_correction.html", {"citizen": citizen, "form": form}, status=status
+    )

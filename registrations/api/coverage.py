@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +26,12 @@ from registrations.coverage_selectors import (
     coverage_projection,
     coverage_targets,
 )
+from registrations.disclosure import (
+    public_history_points,
+    public_overview,
+    public_projection,
+    sees_exact_counts,
+)
 from registrations.models import CoverageSnapshot
 
 COHORT_CHOICES = CoverageSnapshot.Cohort.choices
@@ -33,18 +39,37 @@ AREA_CODE_HELP = "Kemendagri code of the kabupaten (33.19), a kecamatan (33.19.0
 
 
 # --- Serializers (the documented shapes) -----------------------------------------------------
+SMALL_COUNT_HELP = (
+    'Public callers: a count from 1 to 4 is the text "<5", and a figure it could be worked out from '
+    "(of the same area) is null; staff see exact figures (registrations/disclosure.py)."
+)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "enum": ["<5"]}], "nullable": True})
+class PublicCountField(serializers.Field):
+    """A count, or "<5" / null for the public (registrations.disclosure)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", SMALL_COUNT_HELP)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value if isinstance(value, str) else int(value)
+
+
 class AreaFiguresSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    wajib_ktp = serializers.IntegerField(
-        help_text="The base: wajib KTP (cohort `all`) or the cohort's residents."
+    wajib_ktp = PublicCountField(
+        help_text="The base: wajib KTP (cohort `all`) or the cohort's residents. " + SMALL_COUNT_HELP
     )
-    recorded = serializers.IntegerField()
-    unrecorded = serializers.IntegerField()
+    recorded = PublicCountField()
+    unrecorded = PublicCountField()
     coverage_pct = serializers.FloatField(allow_null=True, help_text="recorded / wajib_ktp, rounded down.")
-    printed = serializers.IntegerField()
+    printed = PublicCountField()
     printed_pct = serializers.FloatField(allow_null=True)
-    ikd_activated = serializers.IntegerField()
+    ikd_activated = PublicCountField()
     ikd_activated_pct = serializers.FloatField(allow_null=True)
 
 
@@ -72,12 +97,12 @@ class HistoryPointSerializer(serializers.Serializer):
     run_id = serializers.IntegerField()
     computed_at = serializers.DateTimeField()
     reference_date = serializers.DateField()
-    wajib_ktp = serializers.IntegerField()
-    recorded = serializers.IntegerField()
-    unrecorded = serializers.IntegerField()
+    wajib_ktp = PublicCountField()
+    recorded = PublicCountField()
+    unrecorded = PublicCountField()
     coverage_pct = serializers.FloatField(allow_null=True)
-    printed = serializers.IntegerField()
-    ikd_activated = serializers.IntegerField()
+    printed = PublicCountField()
+    ikd_activated = PublicCountField()
 
 
 class HistoryAreaSerializer(serializers.Serializer):
@@ -101,9 +126,9 @@ class HistoryQuerySerializer(serializers.Serializer):
 class AreaProjectionSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    wajib_ktp = serializers.IntegerField()
-    recorded = serializers.IntegerField()
-    unrecorded = serializers.IntegerField()
+    wajib_ktp = PublicCountField()
+    recorded = PublicCountField()
+    unrecorded = PublicCountField()
     coverage_pct = serializers.FloatField(allow_null=True)
     daily_rate = serializers.FloatField(help_text="Recordings per day over the recent window.")
     net_daily_change = serializers.FloatField(
@@ -320,8 +345,9 @@ TARGETS_EXAMPLE = OpenApiExample(
 
 # --- Views -----------------------------------------------------------------------------------
 class PublicView(APIView):
+    """Open to everyone; staff who authenticate (token or session) get exact small counts."""
+
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
 
 
 class CoverageView(PublicView):
@@ -334,7 +360,10 @@ class CoverageView(PublicView):
     )
     def get(self, request):
         query = _query(CoverageQuerySerializer, request)
-        return Response(CoverageSerializer(coverage_overview(kecamatan=query.get("kecamatan"))).data)
+        overview = coverage_overview(kecamatan=query.get("kecamatan"))
+        if not sees_exact_counts(request.user):
+            overview = public_overview(overview)
+        return Response(CoverageSerializer(overview).data)
 
 
 class CoverageHistoryView(PublicView):
@@ -349,6 +378,8 @@ class CoverageHistoryView(PublicView):
         query = _query(HistoryQuerySerializer, request)
         level = area_level(query["area"])
         points = coverage_history(area_code=query["area"], cohort=query["cohort"], days=query["days"])
+        if not sees_exact_counts(request.user):
+            points = public_history_points(points, list(HistoryPointSerializer().fields))
         data = {
             "area": {"code": query["area"], "name": area_names().get(query["area"], ""), "level": level},
             "cohort": query["cohort"],
@@ -367,6 +398,8 @@ class CoverageProjectionView(PublicView):
     def get(self, request):
         query = _query(ProjectionQuerySerializer, request)
         projection = coverage_projection(target_date=query.get("target_date"), cohort=query["cohort"])
+        if not sees_exact_counts(request.user):
+            projection = public_projection(projection)
         return Response(ProjectionSerializer(projection).data)
 
 

@@ -31,6 +31,11 @@ def identity_failure_key(nik: str) -> str:
     return _KEY_PREFIX + digest.hexdigest()[:32]
 
 
+def identity_audit_target(nik: str) -> str:
+    """How the access log names the failed identity checks of `nik` (the key's prefix, no NIK)."""
+    return f"nik key {identity_failure_key(nik)[len(_KEY_PREFIX) :][:12]}"
+
+
 def _failures(key: str) -> int:
     return int(cache.get(key) or 0)
 
@@ -61,7 +66,7 @@ def citizen_identify_public(*, nik: str, kk: str, request=None) -> Citizen:
                 actor=None,
                 kind=AuditEvent.Kind.SECURITY,
                 action="public identity check locked",
-                target=f"nik key {key[len(_KEY_PREFIX) :][:12]}",
+                target=identity_audit_target(nik),
                 reason=f"{settings.PUBLIC_IDENTITY_MAX_FAILURES} failed NIK + KK checks",
                 request=request,
             )

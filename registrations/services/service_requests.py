@@ -14,7 +14,9 @@ Eligibility (checked on create, start and complete, on the local date of `now` i
 - recording: age ≥ 16 or ever married, and no completed recording unless the reason is `data_change`;
 - printing and IKD activation: age ≥ 17 or ever married, and a completed recording (domain.md);
 - our decision: a `new` printing for someone who already has a printed card, or a `new` IKD
-  activation for someone already activated, is refused (use damaged/lost/data_change).
+  activation for someone already activated, is refused (use damaged/lost/data_change);
+- a data correction (UU 27/2022 Art. 6, `correction_request_create`) is open to every resident in
+  the register and sets no milestone when completed.
 
 Who (every write): core.access.DESK_STAFF, on a citizen of their kecamatan, or anyone who comes to
 a session in their kecamatan (`venue_kecamatan`, given by the check-in desk and the queue). Another
@@ -87,6 +89,8 @@ def service_request_eligibility_error(
     *, citizen: Citizen, service: str, reason: str, on: dt.date
 ) -> NotEligibleError | None:
     """The reason `citizen` may not have `service` on the date `on`, or None when eligible."""
+    if service == Service.CORRECTION:
+        return None  # anyone in the register may ask for their data to be corrected
     person = eligibility.person_of(citizen)
     if not person.living_resident:
         return NotEligibleError(MSG_NOT_LIVING)
@@ -190,10 +194,12 @@ def service_request_create(
     notes: str = "",
     venue_kecamatan: str | None = None,
     now: dt.datetime | None = None,
+    event_detail: dict | None = None,
 ) -> ServiceRequest:
     """Submit a request. Raises NotEligibleError, or AlreadyOpenError (409) when the citizen already
     has an open request for this service (the partial unique constraint decides under a race);
-    NotPermittedError, NotFoundError (who: module docstring)."""
+    NotPermittedError, NotFoundError (who: module docstring). `event_detail` adds to the detail
+    of its first event."""
     now = now or timezone.now()
     _check_may_serve(actor, citizen.pk, venue_kecamatan)
     actor = _actor_or_none(actor)
@@ -228,7 +234,7 @@ def service_request_create(
         to_status=Status.SUBMITTED,
         actor=actor,
         at=now,
-        detail={"channel": channel, "reason": reason},
+        detail={"channel": channel, "reason": reason, **(event_detail or {})},
     )
     return service_request
 
@@ -302,9 +308,10 @@ def service_request_complete(
         detail["blank_movement"] = movement.pk
     if sr.location_id:
         detail["location"] = sr.location.code
-    milestone = MILESTONE_FIELD[sr.service]
-    setattr(citizen, milestone, now)
-    citizen.save(update_fields=[milestone, "updated_at"])
+    milestone = MILESTONE_FIELD.get(sr.service)  # a correction sets none
+    if milestone is not None:
+        setattr(citizen, milestone, now)
+        citizen.save(update_fields=[milestone, "updated_at"])
     sr.completed_at = now
     if actor is not None:
         sr.served_by = actor
@@ -316,8 +323,9 @@ def service_request_complete(
         detail=detail,
         update_fields=("completed_at", "served_by", "location"),
     )
-    # Debounced: a burst of completions queues one recompute, run after the commit.
-    outbox_enqueue(COVERAGE_REFRESH_TASK, {}, dedupe_key=COVERAGE_REFRESH_KEY)
+    if milestone is not None:
+        # Debounced: a burst of completions queues one recompute, run after the commit.
+        outbox_enqueue(COVERAGE_REFRESH_TASK, {}, dedupe_key=COVERAGE_REFRESH_KEY)
     return sr
 
 

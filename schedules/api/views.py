@@ -31,7 +31,15 @@ FIND_ANSWER = _(
     "If the NIK and KK number match an upcoming booking with a mobile number or e-mail address, the "
     "link to it is on its way."
 )
-TOKEN_PARAM = OpenApiParameter("token", str, description="The manage token given at booking (citizens).")
+TOKEN_PARAM = OpenApiParameter(
+    "token", str, description="The manage token given at booking (citizens); prefer X-Manage-Token."
+)
+TOKEN_HEADER = OpenApiParameter(
+    "X-Manage-Token",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="The manage token given at booking (citizens), kept out of the URL (logged, shared).",
+)
 
 # A staff account holding one of the roles (core.access); the services check role and kecamatan again.
 IsSessionManager = roles_permission(SESSION_MANAGERS)
@@ -299,7 +307,8 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         token = self.request.data.get("token") if hasattr(self.request.data, "get") else None
         if not isinstance(token, str):
             token = None  # a number or an object in the body is no token (and no crash either)
-        appointment = selectors.appointment_by_token(code, token or self.request.query_params.get("token"))
+        token = token or self.request.headers.get("X-Manage-Token") or self.request.query_params.get("token")
+        appointment = selectors.appointment_by_token(code, token)
         if appointment is None:
             raise Http404
         return appointment, True
@@ -376,7 +385,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="A booking, by its code and manage token (or staff scope)",
-        parameters=[TOKEN_PARAM],
+        parameters=[TOKEN_HEADER, TOKEN_PARAM],
         responses={200: s.AppointmentSerializer, **error_responses(404, 429)},
         examples=[ex.APPOINTMENT, ex.STAFF_APPOINTMENT],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
@@ -386,7 +395,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         return self._answer(appointment, public=public)
 
     @extend_schema(
-        parameters=[TOKEN_PARAM],
+        parameters=[TOKEN_HEADER, TOKEN_PARAM],
         summary="Cancel a booking (manage token, or staff scope)",
         request=s.ManageTokenSerializer,
         responses={200: s.AppointmentSerializer, **error_responses(404, 409, 429)},
@@ -401,7 +410,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         return self._answer(appointment, public=public)
 
     @extend_schema(
-        parameters=[TOKEN_PARAM],
+        parameters=[TOKEN_HEADER, TOKEN_PARAM],
         summary="Move a booking to another slot (manage token, or staff scope)",
         request=s.RescheduleSerializer,
         responses={200: s.AppointmentSerializer, **error_responses(400, 404, 409, 429)},

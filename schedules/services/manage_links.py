@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 from core.outbox import outbox_enqueue
 from registrations.exceptions import IdentityMismatchError
@@ -58,8 +57,8 @@ def appointments_find(*, nik: str, kk: str, request=None, now: dt.datetime | Non
 
 def manage_link_url(appointment: Appointment) -> str:
     token = manage_link_token(code=appointment.code, stored_hash=appointment.manage_token_hash)
-    path = reverse("schedules:manage", args=[appointment.code])
-    return f"{settings.PUBLIC_BASE_URL}{path}?{urlencode({'token': token})}"
+    # The token is a path segment, masked in every log (core.url_secrets).
+    return f"{settings.PUBLIC_BASE_URL}{reverse('schedules:manage', args=[appointment.code, token])}"
 
 
 def appointment_manage_link_send(*, appointment_id: int, now: dt.datetime | None = None) -> bool:

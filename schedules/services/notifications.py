@@ -56,6 +56,7 @@ def appointment_message_send(appointment, *, kind: str, extra: dict | None = Non
             "rebook_url": rebook_url(appointment),
             "manage_url": manage_link_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,
+            "privacy_url": settings.PUBLIC_BASE_URL + reverse("privacy"),
             **(extra or {}),
         }
         channels = []

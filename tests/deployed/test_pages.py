@@ -64,11 +64,12 @@ SKIPPED = {
     "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:school-visit-export": "a file download (CSV/XLSX; tests/dashboard/test_school_visits.py)",
+    "dashboard:citizen-data-export": "a file download (JSON; tests/dashboard/test_citizen_data_export.py)",
     "schedules:cancel": POST_ONLY,
     "schedules:reschedule": POST_ONLY,
     "schedules:calendar": "a file download (.ics; tests/schedules)",
 }
-MAX_SKIPPED = 26
+MAX_SKIPPED = 27
 
 # Pages drawn by their script after "load": what shows they are done.
 READY = {"api-docs": ".opblock"}
@@ -132,10 +133,11 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "QueueTicket": SimpleNamespace(pk=objects["visit"]),
     }
     booking = seed["booking"]
-    token = urllib.parse.urlencode({"token": booking["token"]})
     public = {
-        "schedules:confirmation": [f"{reverse('schedules:confirmation', args=[booking['code']])}?{token}"],
-        "schedules:manage": [f"{reverse('schedules:manage', args=[booking['code']])}?{token}"],
+        "schedules:confirmation": [
+            reverse("schedules:confirmation", args=[booking["code"], booking["token"]])
+        ],
+        "schedules:manage": [reverse("schedules:manage", args=[booking["code"], booking["token"]])],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }

@@ -59,8 +59,8 @@ def test_the_public_pages_have_no_serious_axe_violation(live_server, regions_tx,
         "home": "/",
         "book: choose a session": "/appointments/new/",
         "book: the form": f"/appointments/new/?session={session.pk}",
-        "confirmation": f"/appointments/{code}/confirmation/?token={token}",
-        "manage": f"/appointments/{code}/?token={token}",
+        "confirmation": f"/appointments/{code}/confirmation/{token}/",
+        "manage": f"/appointments/{code}/m/{token}/",
     }
     # Not here: the queue display (/sessions/<id>/queue/), a wall screen that reloads itself with a
     # meta refresh by design; axe rates every meta refresh "critical" (rule meta-refresh).

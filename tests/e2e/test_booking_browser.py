@@ -59,7 +59,7 @@ def test_a_citizen_books_in_chromium_and_reads_the_code(live_server, regions_tx)
     appointment = Appointment.objects.get(code=code)
     assert appointment.citizen == citizen and appointment.slot == slot and appointment.status == "active"
     assert appointment.phone == "081234567890"
-    assert f"/appointments/{code}/?token=" in manage_link
+    assert f"/appointments/{code}/m/" in manage_link and "token=" not in manage_link
     assert qr_is_inline
     assert zbar_decode(qr_png) == [code]  # a real decoder reads the page's QR
     assert requests_outside == []
@@ -89,6 +89,8 @@ def test_zbar_does_not_read_the_micro_qr_the_confirmation_used_to_show():
     assert segno.make(code, error="m").is_micro
     assert zbar_decode(micro.getvalue()) == []
     assert zbar_decode(regular.getvalue()) == [code]
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_citizen_who_lost_the_link_gets_it_again_and_opens_the_booking(

@@ -51,9 +51,9 @@ def computed(regions):
     return coverage_recompute(reference_date=REFERENCE).run
 
 
-def test_public_coverage_gives_the_kabupaten_its_kecamatan_and_cohorts(
-    computed, django_assert_max_num_queries
-):
+def test_coverage_gives_the_kabupaten_its_kecamatan_and_cohorts(computed, django_assert_max_num_queries):
+    """Exact figures, as staff see them (the public's small counts: test_coverage_disclosure.py)."""
+    viewer = user_with_role("viewer")
     # Expired throttle counters committed by earlier live-server tests would be deleted on read
     # and counted here (2 more queries when the suite runs slowly): start from an empty cache.
     cache.clear()
@@ -61,8 +61,8 @@ def test_public_coverage_gives_the_kabupaten_its_kecamatan_and_cohorts(
     # The cache table starts empty: rows left by earlier committed tests would make the cache cull
     # (2 more queries once it holds over 300 rows), which says nothing about this endpoint.
     cache.clear()
-    with django_assert_max_num_queries(16):
-        response = client_for().get("/api/v1/coverage/")
+    with django_assert_max_num_queries(17):  # + the viewer's role
+        response = client_for(viewer).get("/api/v1/coverage/")
 
     assert response.status_code == 200
     body = response.json()
@@ -81,7 +81,7 @@ def test_public_coverage_gives_the_kabupaten_its_kecamatan_and_cohorts(
 
 
 def test_asking_for_a_kecamatan_adds_its_desa(computed):
-    response = client_for().get("/api/v1/coverage/", {"kecamatan": "33.19.02"})
+    response = client_for(user_with_role("viewer")).get("/api/v1/coverage/", {"kecamatan": "33.19.02"})
 
     desa = response.json()["desa"]
     assert len(desa) == 25
@@ -135,7 +135,9 @@ def test_history_needs_a_known_area_and_cohort(regions, params, status, code):
 
 
 def test_projection_is_public_and_takes_a_target_date(computed):
-    response = client_for().get("/api/v1/coverage/projection/", {"target_date": "2024-02-12"})
+    assert client_for().get("/api/v1/coverage/projection/").status_code == 200
+    staff = client_for(user_with_role("viewer"))  # exact small figures
+    response = staff.get("/api/v1/coverage/projection/", {"target_date": "2024-02-12"})
 
     body = response.json()
     assert (body["target_date"], body["recent_days"]) == ("2024-02-12", 14)

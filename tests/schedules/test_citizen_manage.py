@@ -41,8 +41,8 @@ def test_cancel_asks_for_confirmation_before_cancelling(client, booking):
 
 
 def test_a_cancelled_booking_shows_no_qr_code(client, booking):
-    url = f"/appointments/{booking.appointment.code}/?token={booking.manage_token}"
-    confirmation = f"/appointments/{booking.appointment.code}/confirmation/?token={booking.manage_token}"
+    url = f"/appointments/{booking.appointment.code}/m/{booking.manage_token}/"
+    confirmation = f"/appointments/{booking.appointment.code}/confirmation/{booking.manage_token}/"
     assert "data:image/svg+xml" in client.get(url).content.decode()
     assert "data:image/svg+xml" in client.get(confirmation).content.decode()
     appointment_cancel(appointment=booking.appointment)
@@ -51,7 +51,7 @@ def test_a_cancelled_booking_shows_no_qr_code(client, booking):
 
 
 def test_the_calendar_file_has_a_jakarta_vtimezone_and_an_alarm(client, booking):
-    url = f"/appointments/{booking.appointment.code}/calendar.ics?token={booking.manage_token}"
+    url = f"/appointments/{booking.appointment.code}/m/{booking.manage_token}/calendar.ics"
     calendar = Calendar.from_ical(client.get(url).content)
     zones = calendar.walk("VTIMEZONE")
     assert [str(zone["TZID"]) for zone in zones] == ["Asia/Jakarta"]

@@ -21,7 +21,7 @@ from schedules.models import Appointment, ScheduleEvent
 from schedules.services import appointment_book, appointment_confirm, appointment_remind
 from tests.factories import OutreachSessionFactory, citizen_aged
 
-LINK_RE = re.compile(r"http://testserver-public(/appointments/[A-Z2-9]{8}/\?token=\S+)")
+LINK_RE = re.compile(r"http://testserver-public(/appointments/[A-Z2-9]{8}/m/[^/\s]+/)")
 
 
 @pytest.fixture
@@ -132,18 +132,18 @@ def test_the_signed_link_expires_with_the_slot_and_is_bound_to_its_booking(clien
         reason="new",
     ).appointment
     value = manage_link_value(first)
-    assert client.get(f"/appointments/{first.code}/", {"token": value}).status_code == 200
-    assert client.get(f"/appointments/{other.code}/", {"token": value}).status_code == 404
+    assert client.get(f"/appointments/{first.code}/m/{value}/").status_code == 200
+    assert client.get(f"/appointments/{other.code}/m/{value}/").status_code == 404
     tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
-    assert client.get(f"/appointments/{first.code}/", {"token": tampered}).status_code == 404
+    assert client.get(f"/appointments/{first.code}/m/{tampered}/").status_code == 404
     forged = signing.dumps([first.pk, first.code], salt="another-salt")
-    assert client.get(f"/appointments/{first.code}/", {"token": forged}).status_code == 404
+    assert client.get(f"/appointments/{first.code}/m/{forged}/").status_code == 404
     assert signing.loads(value, salt=MANAGE_LINK_SALT) == [first.pk, first.code]
     # After the slot's end the link no longer opens the page.
     first.slot.__class__.objects.filter(pk=first.slot_id).update(
         starts_at=timezone.now() - dt.timedelta(hours=2), ends_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    assert client.get(f"/appointments/{first.code}/", {"token": value}).status_code == 404
+    assert client.get(f"/appointments/{first.code}/m/{value}/").status_code == 404
 
 
 def test_the_reminder_carries_the_manage_link(session, day):

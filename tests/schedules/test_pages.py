@@ -109,15 +109,16 @@ def test_booking_through_the_form_shows_the_confirmation(client, session, citize
     )
     assert response.status_code == 303
     appointment = Appointment.objects.get(citizen=citizen)
-    assert response["Location"].startswith(f"/appointments/{appointment.code}/confirmation/?token=")
+    assert response["Location"].startswith(f"/appointments/{appointment.code}/confirmation/")
+    assert "token=" not in response["Location"]  # the token is a path segment (masked in logs)
     page = client.get(response["Location"])
     content = page.content.decode()
     assert page.status_code == 200
     assert re.search(rf'data-testid="booking-code">{appointment.code}<', content)
     assert 'src="data:image/svg+xml' in content  # QR inline: no external request
     assert not re.search(r'(src|href)="https?://(?!testserver)', content)
-    assert "calendar.ics?token=" in content
-    assert f"/appointments/{appointment.code}/?token=" in content  # private manage link
+    assert f"/appointments/{appointment.code}/m/" in content and "/calendar.ics" in content
+    assert "token=" not in content  # private manage link: the token in the path
     assert "Surat keterangan kehilangan dari kepolisian." in content  # what to bring when lost
     assert page["Cache-Control"].startswith("max-age=0")
     assert citizen.nik not in content
@@ -221,16 +222,16 @@ def test_the_form_is_rate_limited_per_client_address(client, session, citizen, s
 def booked(client, session, citizen, index=0):
     response = client.post(BOOK_URL, form_data(client, citizen, slot_of(session, index)))
     appointment = Appointment.objects.get(citizen=citizen)
-    token = re.search(r"token=([^&]+)", response["Location"]).group(1)
+    token = re.search(r"/confirmation/([^/]+)/$", response["Location"]).group(1)
     return appointment, token
 
 
 def test_the_manage_page_needs_the_token(client, session, citizen):
     appointment, token = booked(client, session, citizen)
-    assert client.get(f"/appointments/{appointment.code}/?token={token}").status_code == 200
-    assert client.get(f"/appointments/{appointment.code}/?token=wrong").status_code == 404
+    assert client.get(f"/appointments/{appointment.code}/m/{token}/").status_code == 200
+    assert client.get(f"/appointments/{appointment.code}/m/wrong/").status_code == 404
     assert client.get(f"/appointments/{appointment.code}/").status_code == 404
-    assert client.get(f"/appointments/{appointment.code}/calendar.ics?token=wrong").status_code == 404
+    assert client.get(f"/appointments/{appointment.code}/m/wrong/calendar.ics").status_code == 404
 
 
 def test_the_citizen_cancels_from_the_manage_page_and_the_place_is_freed(client, session, citizen):
@@ -262,7 +263,7 @@ def test_the_citizen_moves_the_booking_from_the_manage_page(client, session, cit
 
 def test_the_calendar_file_holds_the_appointment(client, session, citizen):
     appointment, token = booked(client, session, citizen)
-    response = client.get(f"/appointments/{appointment.code}/calendar.ics?token={token}")
+    response = client.get(f"/appointments/{appointment.code}/m/{token}/calendar.ics")
     assert response["Content-Type"].startswith("text/calendar")
     assert "attachment" in response["Content-Disposition"]
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]

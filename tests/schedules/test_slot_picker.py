@@ -121,13 +121,13 @@ def test_reschedule_offers_one_sessions_times_and_other_sessions_as_links(client
         reason="new",
         now=NOW,
     )
-    url = f"/appointments/{result.appointment.code}/?token={result.manage_token}"
+    url = f"/appointments/{result.appointment.code}/m/{result.manage_token}/"
     content = client.get(url).content.decode()
     offered = {int(pk) for pk in re.findall(r'type="radio" name="slot" value="(\d+)"', content)}
     assert offered == set(session.slots.exclude(pk=result.appointment.slot_id).values_list("pk", flat=True))
-    assert f"&amp;session={other.pk}#move" in content
+    assert f"/m/{result.manage_token}/?session={other.pk}#move" in content
 
-    picked = client.get(f"{url}&session={other.pk}").content.decode()
+    picked = client.get(f"{url}?session={other.pk}").content.decode()
     offered = {int(pk) for pk in re.findall(r'type="radio" name="slot" value="(\d+)"', picked)}
     assert offered == set(other.slots.values_list("pk", flat=True))
     target = other.slots.order_by("starts_at")[2]

@@ -89,7 +89,7 @@ def test_the_link_sent_opens_the_booking_and_the_old_link_still_works(client, bo
     path = link.split("://", 1)[1].split("/", 1)[1]
     page = client.get("/" + path)
     assert page.status_code == 200 and booking["code"] in page.content.decode()
-    old = client.get(f"/appointments/{booking['code']}/", {"token": booking["manage_token"]})
+    old = client.get(f"/appointments/{booking['code']}/m/{booking['manage_token']}/")
     assert old.status_code == 200
 
 
@@ -98,12 +98,12 @@ def test_a_sent_link_expires_and_opens_no_other_booking(client, booked, settings
     APIClient(REMOTE_ADDR="10.8.3.1").post(FIND_API, {"nik": citizen.nik, "kk": citizen.kk}, format="json")
     services.appointment_manage_link_send(appointment_id=OutboxMessage.objects.get().kwargs["appointment_id"])
     (link,) = _manage_links()
-    token = link.split("token=", 1)[1]
+    token = link.rstrip("/").rsplit("/", 1)[1]  # …/appointments/<code>/m/<token>/
     other = Appointment.objects.exclude(code=booking["code"]).first()
     if other is not None:
-        assert client.get(f"/appointments/{other.code}/", {"token": token}).status_code == 404
+        assert client.get(f"/appointments/{other.code}/m/{token}/").status_code == 404
     settings.SCHEDULES_MANAGE_LINK_MAX_AGE = -1
-    assert client.get(f"/appointments/{booking['code']}/", {"token": token}).status_code == 404
+    assert client.get(f"/appointments/{booking['code']}/m/{token}/").status_code == 404
 
 
 def test_no_link_for_a_cancelled_booking(booked):
