@@ -18,4 +18,5 @@ urlpatterns = [
     path("appointments/<str:code>/reschedule/", views.reschedule, name="reschedule"),
     path("appointments/<str:code>/calendar.ics", views.calendar, name="calendar"),
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
+    path("sessions/<int:session_id>/queue/state/", views.queue_state, name="queue-state"),
 ]

@@ -133,6 +133,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "schedules:confirmation": [f"{reverse('schedules:confirmation', args=[booking['code']])}?{token}"],
         "schedules:manage": [f"{reverse('schedules:manage', args=[booking['code']])}?{token}"],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
+        "schedules:queue-state": [reverse("schedules:queue-state", args=[seed["queue_session"]])],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
     found: dict[str, Page] = {}
