@@ -12,7 +12,15 @@ from django.utils import timezone
 from core.access import scope_queryset
 from schedules.codes import manage_link_matches, normalize_code, token_matches
 from schedules.manage_links import is_signed_value, manage_link_opens
-from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
+from schedules.models import (
+    SERVICE_FLAGS,
+    Appointment,
+    OutreachSeries,
+    OutreachSession,
+    QueueTicket,
+    Service,
+    Slot,
+)
 
 
 def booking_opens_before(now: dt.datetime) -> dt.datetime:
@@ -166,6 +174,15 @@ def session_queue(session: OutreachSession) -> dict:
         "waiting_count": tickets.filter(status=QueueTicket.Status.WAITING).count(),
         "done_count": tickets.filter(status=QueueTicket.Status.DONE).count(),
     }
+
+
+def visit_service_labels(ticket: QueueTicket) -> list[str]:
+    """The services of a visit in order: those opened (first to last), then those still planned."""
+    labels = dict(Service.choices)
+    opened = ticket.service_requests.order_by("pk").values_list("service", flat=True)
+    return [str(labels[service]) for service in [*opened, *ticket.planned_services] if service in labels] or [
+        str(labels.get(ticket.service, ticket.service))
+    ]
 
 
 RECENT_CALLS = 5

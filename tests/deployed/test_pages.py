@@ -125,6 +125,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "OutreachSession": SimpleNamespace(pk=objects["session"]),
         "Slot": SimpleNamespace(pk=objects["slot"]),
         "Appointment": SimpleNamespace(code=objects["appointment"]),
+        "QueueTicket": SimpleNamespace(pk=objects["ticket"]),
         "StockLocation": SimpleNamespace(code=objects["location"]),
     }
     booking = seed["booking"]
