@@ -180,9 +180,9 @@ def visit_service_labels(ticket: QueueTicket) -> list[str]:
     """The services of a visit in order: those opened (first to last), then those still planned."""
     labels = dict(Service.choices)
     opened = ticket.service_requests.order_by("pk").values_list("service", flat=True)
-    return [str(labels[service]) for service in [*opened, *ticket.planned_services] if service in labels] or [
-        str(labels.get(ticket.service, ticket.service))
-    ]
+    return [
+        str(labels[service]) for service in [*opened, *ticket.planned_service_names] if service in labels
+    ] or [str(labels.get(ticket.service, ticket.service))]
 
 
 RECENT_CALLS = 5

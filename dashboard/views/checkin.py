@@ -247,6 +247,10 @@ def _check_in_post(request, session: OutreachSession):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Checked in: queue number %(number)s.") % {"number": ticket})
+        if ticket.planned_services:
+            messages.info(
+                request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
+            )
         return redirect(_check_in_url(session, code, issued=ticket))
     return redirect(_check_in_url(session, code))
 
@@ -310,7 +314,7 @@ def walk_in(request, pk: int):
 
 def _visit_services(ticket: QueueTicket) -> str:
     labels = dict(Service.choices)
-    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_services])
+    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_service_names])
 
 
 def _at_the_desks(session: OutreachSession) -> list[dict]:
@@ -326,7 +330,7 @@ def _at_the_desks(session: OutreachSession) -> list[dict]:
         )
         labels = dict(Service.choices)
         rows.append(
-            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_services]}
+            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_service_names]}
         )
     return rows
 

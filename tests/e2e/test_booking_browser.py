@@ -89,6 +89,8 @@ def test_zbar_does_not_read_the_micro_qr_the_confirmation_used_to_show():
     assert segno.make(code, error="m").is_micro
     assert zbar_decode(micro.getvalue()) == []
     assert zbar_decode(regular.getvalue()) == [code]
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_citizen_who_lost_the_link_gets_it_again_and_opens_the_booking(
