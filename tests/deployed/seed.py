@@ -34,7 +34,7 @@ def main() -> None:
     from registrations.models import Citizen, ServiceRequest
     from registrations.services.demo import demo_population_generate
     from schedules.demo import schedules_demo_seed
-    from schedules.models import Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
+    from schedules.models import Appointment, OutreachSeries, OutreachSession, Slot
     from tests.factories import hostile_world, kecamatan_world, staff_user
     from tests.helpers import KALIWUNGU as A
 
@@ -71,8 +71,8 @@ def main() -> None:
                     "series": mine[OutreachSeries].pk,
                     "slot": mine[Slot].pk,
                     "appointment": mine[Appointment].code,
-                    "ticket": mine[QueueTicket].pk,
                     "location": mine[_model("blanks.StockLocation")].code,
+                    "visit": mine[_model("schedules.QueueTicket")].pk,
                 },
                 # A booking the public manages (code and manage token).
                 "booking": {"code": hostile["code"], "token": hostile["token"]},
