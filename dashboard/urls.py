@@ -65,6 +65,7 @@ urlpatterns = [
     path("sessions/<int:pk>/desk/sync/", desk_offline.desk_sync_view, name="desk-sync"),
     path("sessions/<int:pk>/desk/offline-data/", desk_offline.desk_offline_data, name="desk-offline-data"),
     path("sessions/<int:pk>/visits/<int:ticket_id>/complete/", checkin.visit_complete, name="visit-complete"),
+    path("sessions/<int:pk>/visits/<int:ticket_id>/ticket/", checkin.visit_ticket, name="visit-ticket"),
     path("bookings/<str:code>/", checkin.booking_detail, name="booking"),
     # Blank stock.
     path("stock/", stock.stock_overview, name="stock"),

@@ -90,3 +90,10 @@ class NothingToServeError(ApplicationError):
 class VisitClosedError(ConflictError):
     code = "visit_closed"
     default_message = _("This queue number has nothing left to serve.")
+
+
+class VisitStepError(ConflictError):
+    """The desk meant a service of a visit that is not the one open now (services go in order)."""
+
+    code = "visit_step"
+    default_message = _("This service of the visit is not the one being served now.")

@@ -434,6 +434,11 @@ class QueueTicket(models.Model):
     def is_walk_in(self) -> bool:
         return self.appointment_id is None
 
+    @property
+    def planned_service_names(self) -> list[str]:
+        """The services still to open, in order (an entry is "service" or ["service", "reason"])."""
+        return [entry if isinstance(entry, str) else entry[0] for entry in self.planned_services]
+
 
 class ScheduleEvent(models.Model):
     """Append-only audit log: who changed which session, slot or appointment, when, from what to what."""

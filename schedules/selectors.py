@@ -12,7 +12,15 @@ from django.utils import timezone
 from core.access import scope_queryset
 from schedules.codes import manage_link_matches, normalize_code, token_matches
 from schedules.manage_links import is_signed_value, manage_link_opens
-from schedules.models import SERVICE_FLAGS, Appointment, OutreachSeries, OutreachSession, QueueTicket, Slot
+from schedules.models import (
+    SERVICE_FLAGS,
+    Appointment,
+    OutreachSeries,
+    OutreachSession,
+    QueueTicket,
+    Service,
+    Slot,
+)
 
 
 def booking_opens_before(now: dt.datetime) -> dt.datetime:
@@ -165,6 +173,55 @@ def session_queue(session: OutreachSession) -> dict:
         "waiting": waiting,
         "waiting_count": tickets.filter(status=QueueTicket.Status.WAITING).count(),
         "done_count": tickets.filter(status=QueueTicket.Status.DONE).count(),
+    }
+
+
+def visit_service_labels(ticket: QueueTicket) -> list[str]:
+    """The services of a visit in order: those opened (first to last), then those still planned."""
+    labels = dict(Service.choices)
+    opened = ticket.service_requests.order_by("pk").values_list("service", flat=True)
+    return [
+        str(labels[service]) for service in [*opened, *ticket.planned_service_names] if service in labels
+    ] or [str(labels.get(ticket.service, ticket.service))]
+
+
+RECENT_CALLS = 5
+WAITING_SHOWN = 10
+
+
+def queue_board(session: OutreachSession) -> dict:
+    """What the TV queue display shows, as JSON-ready values: per desk (1 … `session.desks`, plus any
+    other desk in use) the number being served, the last RECENT_CALLS calls, the waiting count. Only
+    numbers and desks: nothing about the person. `call` identifies each call (number, times called,
+    desk), so the screen chimes once per call, and again when a number is called again."""
+    tickets = QueueTicket.objects.filter(session=session)
+    serving = dict(
+        tickets.filter(status=QueueTicket.Status.CALLED, desk__isnull=False)
+        .order_by("called_at", "number")
+        .values_list("desk", "number")
+    )
+    recent = [
+        {"number": f"{number:03d}", "desk": desk, "at": timezone.localtime(at).strftime("%H:%M"),
+         "call": f"{number}-{count}-{desk}"}
+        for number, desk, at, count in tickets.filter(called_at__isnull=False, desk__isnull=False)
+        .order_by("-called_at", "-number")
+        .values_list("number", "desk", "called_at", "call_count")[:RECENT_CALLS]
+    ]  # fmt: skip
+    desks = sorted(set(range(1, session.desks + 1)) | set(serving))
+    return {
+        "desks": [
+            {"desk": desk, "number": f"{serving[desk]:03d}" if desk in serving else None} for desk in desks
+        ],
+        "recent": recent,
+        "waiting": [
+            f"{number:03d}"
+            for number in tickets.filter(status=QueueTicket.Status.WAITING)
+            .order_by("call_count", "number")
+            .values_list("number", flat=True)[:WAITING_SHOWN]
+        ],
+        "waiting_count": tickets.filter(status=QueueTicket.Status.WAITING).count(),
+        "cancelled": session.is_cancelled,
+        "updated": timezone.localtime().strftime("%H:%M:%S"),
     }
 
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("appointments/<str:code>/m/<str:token>/calendar.ics", views.calendar, name="calendar"),
     path("appointments/<str:code>/calendar.ics", views.calendar),
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
+    path("sessions/<int:session_id>/queue/state/", views.queue_state, name="queue-state"),
 ]

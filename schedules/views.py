@@ -9,7 +9,7 @@ import segno
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -391,10 +391,42 @@ def calendar(request, code: str, token: str | None = None):
     return response
 
 
-def queue_display(request, session_id: int):
-    """Public, large-type queue screen of one session; refreshes itself (meta refresh, no script)."""
-    session = get_object_or_404(
+QUEUE_POLL_SECONDS = 3  # how often the TV display asks for the queue's state
+
+
+def _published_session(session_id: int) -> OutreachSession:
+    return get_object_or_404(
         OutreachSession.objects.select_related("kecamatan"), pk=session_id, published=True
     )
-    context = {"session": session, **selectors.session_queue(session), "now": timezone.localtime()}
+
+
+def queue_display(request, session_id: int):
+    """Public queue display of one session, made for a TV in the hall (1920×1080): per desk the
+    number being served, the last calls, a chime and a spoken call. static/js/queue-display.js
+    polls `queue_state` and keeps the last state through network drops; without script the page
+    shows the state it was rendered with."""
+    session = _published_session(session_id)
+    board = selectors.queue_board(session)
+    context = {
+        "session": session,
+        "board": board,
+        **selectors.session_queue(session),
+        "now": timezone.localtime(),
+        "poll_seconds": QUEUE_POLL_SECONDS,
+        "strings": {
+            # Spoken (speech synthesis) in the page's language; %(number)s without leading zeros.
+            "call": _("Queue number %(number)s, please go to desk %(desk)s."),
+            "desk": _("Desk %(desk)s"),
+            "offline": _("Connection lost: showing the last known queue (%(time)s)."),
+            "updated": _("Updated %(time)s"),
+        },
+        "speech_lang": "id-ID" if translation.get_language().startswith("id") else "en-US",
+    }
     return render(request, "schedules/queue.html", context)
+
+
+@never_cache
+def queue_state(request, session_id: int):
+    """The queue display's JSON: numbers and desks only (selectors.queue_board)."""
+    session = _published_session(session_id)
+    return JsonResponse(selectors.queue_board(session))

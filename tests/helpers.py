@@ -173,6 +173,7 @@ DASHBOARD_URLS: dict[str, Callable[[dict], list[dict]]] = {
     "dashboard:desk-sync": _session,
     "dashboard:desk-offline-data": _session,
     "dashboard:visit-complete": lambda o: [{"pk": o["OutreachSession"].pk, "ticket_id": o["QueueTicket"].pk}],
+    "dashboard:visit-ticket": lambda o: [{"pk": o["OutreachSession"].pk, "ticket_id": o["QueueTicket"].pk}],
     "dashboard:serve-here": lambda o: [{"pk": o["OutreachSession"].pk, "code": o["Appointment"].code}],
     "dashboard:walk-in-resident": lambda o: [{"pk": o["OutreachSession"].pk, "citizen_id": o["Citizen"].pk}],
     "dashboard:slot-remove": lambda o: [{"pk": o["OutreachSession"].pk, "slot_id": o["Slot"].pk}],

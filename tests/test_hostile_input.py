@@ -229,6 +229,7 @@ def endpoints(world) -> list[Endpoint]:
         ),
         Endpoint("session API", "GET", "/api/v1/sessions/{}/", "path", api=True),
         Endpoint("queue display", "GET", "/sessions/{}/queue/", "path"),
+        Endpoint("queue display state", "GET", "/sessions/{}/queue/state/", "path"),
         Endpoint("queue API", "GET", "/api/v1/sessions/{}/queue/", "path", api=True),
         Endpoint(
             "queue of a session", "GET", f"/sessions/{session.pk}/queue/", "query", ["x"], ok_statuses=(200,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -89,9 +90,20 @@ def _eligibility_error(appointment: Appointment):
     )
 
 
-def _check_in_url(session: OutreachSession, code: str | None = None) -> str:
+def _check_in_url(
+    session: OutreachSession, code: str | None = None, issued: QueueTicket | None = None
+) -> str:
+    """The desk page; with `issued`, it offers to print that ticket."""
     url = reverse("dashboard:check-in", args=[session.pk])
-    return f"{url}?{urlencode({'code': code})}" if code else url
+    query = {key: value for key, value in (("code", code), ("issued", issued and issued.pk)) if value}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _issued_ticket(request, session: OutreachSession) -> QueueTicket | None:
+    raw = request.GET.get("issued", "")
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    return QueueTicket.objects.filter(session=session, pk=int(raw)).first()
 
 
 @roles_required(DESK_STAFF)
@@ -129,6 +141,7 @@ def check_in(request, pk: int):
             "find_form": find_form,
             "found": found,
             "full_data": can_see_full_personal_data(request.user),
+            "issued": _issued_ticket(request, session),
         },
     )
 
@@ -172,17 +185,17 @@ def _register_walk_in(request, session, *, citizen, service, reason):
         )
     except ApplicationError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Walk-in registered: queue number %(number)s, request #%(request)s.")
-            % {"number": ticket, "request": ticket.service_request_id},
+        return redirect(_check_in_url(session))
+    messages.success(
+        request,
+        _("Walk-in registered: queue number %(number)s, request #%(request)s.")
+        % {"number": ticket, "request": ticket.service_request_id},
+    )
+    if ticket.planned_services:
+        messages.info(
+            request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
         )
-        if ticket.planned_services:
-            messages.info(
-                request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
-            )
-    return redirect(_check_in_url(session))
+    return redirect(_check_in_url(session, issued=ticket))
 
 
 def _lookup(request, session: OutreachSession, raw: str) -> dict:
@@ -234,6 +247,11 @@ def _check_in_post(request, session: OutreachSession):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Checked in: queue number %(number)s.") % {"number": ticket})
+        if ticket.planned_services:
+            messages.info(
+                request, _("Services of this visit: %(services)s.") % {"services": _visit_services(ticket)}
+            )
+        return redirect(_check_in_url(session, code, issued=ticket))
     return redirect(_check_in_url(session, code))
 
 
@@ -269,6 +287,7 @@ def serve_here(request, pk: int, code: str):
             _("Booking %(code)s served here as number %(number)s; its place at the other session is free.")
             % {"code": normalize_code(code) or "", "number": ticket},
         )
+        return redirect(_check_in_url(session, issued=ticket))
     return redirect(_check_in_url(session))
 
 
@@ -295,7 +314,7 @@ def walk_in(request, pk: int):
 
 def _visit_services(ticket: QueueTicket) -> str:
     labels = dict(Service.choices)
-    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_services])
+    return " → ".join(str(labels[s]) for s in [ticket.service, *ticket.planned_service_names])
 
 
 def _at_the_desks(session: OutreachSession) -> list[dict]:
@@ -311,9 +330,42 @@ def _at_the_desks(session: OutreachSession) -> list[dict]:
         )
         labels = dict(Service.choices)
         rows.append(
-            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_services]}
+            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_service_names]}
         )
     return rows
+
+
+def ticket_qr_text(ticket: QueueTicket) -> str:
+    """What the ticket's QR holds: the booking code (the desk's scanner looks it up), or for a
+    walk-in the session and number ("S12-007")."""
+    if ticket.appointment_id is not None:
+        return ticket.appointment.code
+    return f"S{ticket.session_id}-{ticket.number:03d}"
+
+
+@roles_required(DESK_STAFF)
+def visit_ticket(request, pk: int, ticket_id: int):
+    """The printed queue ticket (58 mm thermal printer): number, services, session, time and a
+    regular QR. No name or NIK: a ticket is left on tables. The desk's print button opens it with
+    ?print=1 and static/js/ticket-print.js prints it at once."""
+    session = session_get(request.user, pk)
+    ticket = QueueTicket.objects.filter(session=session, pk=ticket_id).select_related("appointment").first()
+    if ticket is None:
+        raise Http404
+    qr_text = ticket_qr_text(ticket)
+    return render(
+        request,
+        "dashboard/sessions/ticket.html",
+        {
+            "session": session,
+            "ticket": ticket,
+            "services": selectors.visit_service_labels(ticket),
+            "issued_at": timezone.localtime(ticket.issued_at),
+            "qr_text": qr_text,
+            # A regular QR, never a Micro QR (segno's pick for a short text): scanners read it.
+            "qr_data_uri": segno.make(qr_text, error="m", micro=False).svg_data_uri(scale=4, border=2),
+        },
+    )
 
 
 @roles_required(DESK_STAFF)

@@ -80,6 +80,8 @@ def desk_offline_page(request, pk: int):
         "in_progress": _("in progress"),
         "completed": _("completed"),
         "queued": _("queued"),
+        # A visit's services go one after another (schedules.services.queue): the later ones wait.
+        "after_previous": _("after the service before it"),
         "not_eligible": _("Not eligible on the session day"),
         "conflict_of": _("Conflict %(index)s of %(count)s"),
         "choose_location": _("Choose the stock location for a printing."),

@@ -2,9 +2,11 @@
 
 The desk queues each action in the browser with a client-generated idempotency key (a UUID) and the
 time it was done. When the connection returns it posts them in order; each action is replayed here
-through the same desk services as online (`appointment_check_in`, `walk_in_register`,
-`service_request_start` / `_complete`, `queue_call_next`) with `now` = the action's time, so the same
-rules, the same audit events and the same stock issue apply.
+through the same desk services as online (`appointment_check_in`, `walk_in_register` — one visit
+for every service of a walk-in —, `visit_complete_current` for a completion — the visit's next service
+opens, or the visit closes —, `service_request_start`, `queue_call_next`) with `now` = the action's
+time, so the same rules, the same audit events and the same stock issue apply. A visit's services go
+in order: an action on a service whose turn has not come is a conflict saying which one comes first.
 
 Exactly once: a `DeskAction` row with the key (UNIQUE in the database) is inserted in the same
 transaction as the action's effect. A second sync of the key — a replay, a duplicated request, a
@@ -34,9 +36,15 @@ from core.exceptions import ApplicationError
 from registrations.exceptions import IllegalTransitionError as RequestTransitionError
 from registrations.models import ServiceRequest
 from registrations.services.service_requests import service_request_complete, service_request_start
+from schedules.exceptions import VisitStepError
 from schedules.models import Appointment, DeskAction, OutreachSession, QueueTicket
 from schedules.services.appointments import citizen_verify
-from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
+from schedules.services.queue import (
+    appointment_check_in,
+    queue_call_next,
+    visit_complete_current,
+    walk_in_register,
+)
 
 MAX_BATCH = 500
 # A desk's clock may run a little ahead of the server's; beyond this an action "from the future" is
@@ -100,35 +108,68 @@ def _parse_at(raw) -> dt.datetime:
 
 
 def _ticket_result(ticket: QueueTicket) -> dict:
-    return {"ticket": ticket.number, "service_request": ticket.service_request_id, "service": ticket.service}
+    return {
+        "ticket": ticket.number,
+        "visit": ticket.pk,
+        "service_request": ticket.service_request_id,
+        "service": ticket.service,
+        "planned": ticket.planned_service_names,
+    }
 
 
-def _request_of(session: OutreachSession, payload: dict) -> ServiceRequest:
-    """The request an action works on: by id, or by the earlier action (check-in / walk-in) of this
-    batch that opened it, when the desk was offline and never learnt the id. Only requests queued at
-    this session (a desk serves whoever comes to its session, nothing else)."""
+def _ref_result(session: OutreachSession, payload: dict) -> dict | None:
+    """The stored result of the earlier action (check-in / walk-in) of this desk that opened the
+    visit, when the desk was offline and never learnt the ids; None without a ref."""
+    if not payload.get("ref"):
+        return None
+    try:
+        ref = DeskAction.objects.get(key=uuid.UUID(str(payload["ref"])), session=session)
+    except (ValueError, DeskAction.DoesNotExist):
+        raise InvalidActionError(_("The action this one depends on was not synced.")) from None
+    if ref.outcome != DeskAction.Outcome.APPLIED:
+        raise ApplicationError(
+            _("Not done: the action it depended on was refused (%(message)s).")
+            % {"message": ref.conflict_message},
+            code="depends_on_conflict",
+        )
+    return ref.result
+
+
+def _request_of(session: OutreachSession, payload: dict) -> tuple[ServiceRequest, QueueTicket | None]:
+    """The request an action works on, and the open visit of this session that owns it: by the
+    request's id, or by the earlier action that opened the visit (`ref`) and the service (`service`;
+    by default the visit's first). A visit opens its services one after another, so a service not
+    opened yet is a conflict that says which one comes first. Only requests of visits of this session
+    (a desk serves whoever comes to its session, nothing else)."""
     request_id = payload.get("service_request")
-    if request_id is None and payload.get("ref"):
-        try:
-            ref = DeskAction.objects.get(key=uuid.UUID(str(payload["ref"])), session=session)
-        except (ValueError, DeskAction.DoesNotExist):
-            raise InvalidActionError(_("The action this one depends on was not synced.")) from None
-        if ref.outcome != DeskAction.Outcome.APPLIED:
+    ref = _ref_result(session, payload) if request_id is None else None
+    visit = None
+    if ref is not None:
+        tickets = ref.get("tickets") or [ref]
+        visit = QueueTicket.objects.filter(session=session, pk=tickets[0].get("visit")).first()
+        wanted = payload.get("service") or tickets[0].get("service")
+        if visit is None:
+            raise InvalidActionError(_("No request with this number at this session."))
+        found = visit.service_requests.filter(service=wanted).order_by("-pk").first()
+        if found is None:
+            current = visit.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).first()
+            if wanted in visit.planned_service_names and current is not None:
+                raise VisitStepError(
+                    _("Number %(number)s is at another service now: %(current)s comes first.")
+                    % {"number": visit, "current": current.get_service_display()}
+                )
             raise ApplicationError(
-                _("Not done: the action it depended on was refused (%(message)s).")
-                % {"message": ref.conflict_message},
-                code="depends_on_conflict",
+                _("This service is not (or no longer) part of the visit."), code="not_in_visit"
             )
-        tickets = ref.result.get("tickets") or [ref.result]
-        wanted = payload.get("service")
-        ids = [t.get("service_request") for t in tickets if wanted in (None, t.get("service"))]
-        request_id = ids[0] if len(ids) == 1 else None
+        request_id = found.pk
     if not isinstance(request_id, int) or isinstance(request_id, bool):
         raise InvalidActionError(_("The action does not say which request it is for."))
-    request = ServiceRequest.objects.filter(pk=request_id, queue_tickets__session=session).first()
+    request = ServiceRequest.objects.filter(pk=request_id, visits__session=session).first()
     if request is None:
         raise InvalidActionError(_("No request with this number at this session."))
-    return request
+    if visit is None:
+        visit = request.visits.filter(session=session).order_by("-pk").first()
+    return request, visit
 
 
 def _transition_conflict(request: ServiceRequest, error: ApplicationError) -> ApplicationError:
@@ -165,31 +206,36 @@ def _dispatch(*, session: OutreachSession, actor, kind: str, payload: dict, at: 
             raise InvalidActionError(MSG_WALK_IN_SHAPE)
         if not isinstance(services, list) or not services or len(services) > 3:
             raise InvalidActionError(MSG_WALK_IN_SHAPE)
-        citizen = citizen_verify(nik=payload["nik"], birth_date=birth_date)
-        tickets = []
+        chosen = []
         for item in services:
             if not isinstance(item, dict) or not isinstance(item.get("service"), str):
                 raise InvalidActionError(MSG_WALK_IN_SHAPE)
-            ticket = walk_in_register(
-                session=session,
-                citizen=citizen,
-                service=item["service"],
-                reason=str(item.get("reason") or ServiceRequest.Reason.NEW),
-                actor=actor,
-                now=at,
-            )
-            tickets.append(_ticket_result(ticket))
-        return {"tickets": tickets}
+            chosen.append((item["service"], str(item.get("reason") or ServiceRequest.Reason.NEW)))
+        citizen = citizen_verify(nik=payload["nik"], birth_date=birth_date)
+        # ONE visit for the services chosen, in the order recording → printing → IKD, as online.
+        ticket = walk_in_register(session=session, citizen=citizen, services=chosen, actor=actor, now=at)
+        return {"tickets": [_ticket_result(ticket)]}
     if kind in (DeskAction.Kind.START, DeskAction.Kind.COMPLETE):
-        request = _request_of(session, payload)
+        request, visit = _request_of(session, payload)
         location = None
         if payload.get("location"):
             location = StockLocation.objects.filter(code=str(payload["location"])).first()
             if location is None:
                 raise InvalidActionError(_("Unknown stock location."))
-        run = service_request_start if kind == DeskAction.Kind.START else service_request_complete
+        if request.status not in ServiceRequest.OPEN_STATUSES:
+            raise _transition_conflict(request, RequestTransitionError())
         try:
-            done = run(service_request=request, location=location, **where)
+            if kind == DeskAction.Kind.START:
+                if request.status == ServiceRequest.Status.IN_PROGRESS:  # started when its turn came
+                    return {"service_request": request.pk, "status": request.status}
+                done = service_request_start(service_request=request, location=location, **where)
+            elif visit is not None and visit.status in QueueTicket.OPEN_STATUSES:
+                # The visit's one action per service: the next planned one opens, or the visit closes.
+                done = visit_complete_current(
+                    ticket=visit, actor=actor, now=at, location=location, expected=request
+                )
+            else:
+                done = service_request_complete(service_request=request, location=location, **where)
         except RequestTransitionError as error:
             raise _transition_conflict(request, error) from None
         return {"service_request": done.pk, "status": done.status}

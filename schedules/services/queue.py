@@ -37,6 +37,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from blanks.models import StockLocation
 from core.access import DESK_STAFF, in_scope, require_in_scope, require_role
 from registrations.exceptions import AlreadyOpenError, NotEligibleError
 from registrations.models import Citizen, ServiceRequest
@@ -55,6 +56,7 @@ from schedules.exceptions import (
     ServiceNotOfferedError,
     SessionCancelledError,
     VisitClosedError,
+    VisitStepError,
     WrongSessionDayError,
 )
 from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
@@ -105,17 +107,25 @@ def _open_service_request(
 SERVICE_ORDER = (Service.RECORDING, Service.PRINTING, Service.IKD_ACTIVATION)
 
 
-def visit_services_plan(*, session: OutreachSession, citizen: Citizen, reason: str, on: dt.date) -> list[str]:
+def visit_services_plan(
+    *, session: OutreachSession, citizen: Citizen, reason: str, on: dt.date, assume_done: str | None = None
+) -> list[str]:
     """Every service `session` offers that `citizen` may have on `on`, in the order recording →
-    printing → IKD, each judged as if the ones before it were done (a first-time voter: all three)."""
+    printing → IKD, each judged as if the ones before it were done (a first-time voter: all three).
+    `assume_done`: a service judged as done already (a booked one, served first; not in the plan)."""
     assumed = copy.copy(citizen)
+    on_the_day = dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC)
+    if assume_done is not None:
+        setattr(assumed, MILESTONE_FIELD[assume_done], on_the_day)
     plan = []
     for service in SERVICE_ORDER:
+        if service == assume_done:
+            continue
         if session.offers(service) and not service_request_eligibility_error(
             citizen=assumed, service=service, reason=reason, on=on
         ):
             plan.append(service)
-            setattr(assumed, MILESTONE_FIELD[service], dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC))
+            setattr(assumed, MILESTONE_FIELD[service], on_the_day)
     return plan
 
 
@@ -167,19 +177,25 @@ def appointment_check_in(
     if appointment.status != Appointment.Status.ACTIVE:
         raise IllegalTransitionError()
     _check_session_day(locked_session, now)
-    service_request = _open_service_request(
-        citizen=appointment.citizen,
-        service=appointment.service,
-        reason=appointment.reason,
+    # The booked service first (its own reason), then every other service needed today, as new.
+    others = visit_services_plan(
         session=locked_session,
+        citizen=appointment.citizen,
+        reason=ServiceRequest.Reason.NEW,
+        on=timezone.localdate(now),
+        assume_done=appointment.service,
+    )
+    plan = [(appointment.service, appointment.reason)] + [(s, ServiceRequest.Reason.NEW) for s in others]
+    appointment.checked_in_at = now
+    ticket = _open_visit(
+        session=locked_session,
+        citizen=appointment.citizen,
+        plan=plan,
         actor=actor,
         now=now,
         notes=f"booking {appointment.code}",
+        appointment=appointment,
     )
-    appointment.checked_in_at = now
-    if not Appointment.objects.filter(service_request=service_request).exists():
-        appointment.service_request = service_request  # one request, one booking (OneToOne)
-        appointment.save(update_fields=["service_request"])
     appointment_transition(
         appointment,
         to=Appointment.Status.CHECKED_IN,
@@ -187,13 +203,58 @@ def appointment_check_in(
         at=now,
         actor=actor,
     )
+    return ticket
+
+
+def _open_visit(
+    *,
+    session: OutreachSession,
+    citizen: Citizen,
+    plan: list[tuple[str, str]],
+    actor,
+    now: dt.datetime,
+    notes: str,
+    appointment: Appointment | None = None,
+) -> QueueTicket:
+    """ONE visit for `plan` ((service, reason), in order) of a citizen whose identity was checked:
+    the first request opens now (the service-request rules judge eligibility on the day), the
+    others are planned and open one after another (visit_advance); a service the citizen may not
+    have is skipped, and when none may be opened the first refusal (NotEligibleError) is raised.
+    `session` is locked by the caller. A booking is linked to the request of its service."""
+    refused = None
+    for index, (first_service, first_reason) in enumerate(plan):
+        try:
+            service_request = _open_service_request(
+                citizen=citizen,
+                service=first_service,
+                reason=first_reason,
+                session=session,
+                actor=actor,
+                now=now,
+                notes=notes,
+            )
+        except NotEligibleError as error:  # skipped, like a planned service (visit_advance)
+            if appointment is not None:
+                raise  # the booked service itself: check-in refused, as before
+            refused = refused or error
+            continue
+        plan = plan[index:]
+        break
+    else:
+        raise refused
+    if appointment is not None and not Appointment.objects.filter(service_request=service_request).exists():
+        appointment.service_request = service_request  # one request, one booking (OneToOne)
+        appointment.save(update_fields=["service_request"])
     ticket = QueueTicket.objects.create(
-        session=locked_session,
-        number=_next_number(locked_session),
+        session=session,
+        number=_next_number(session),
         appointment=appointment,
-        citizen=appointment.citizen,
-        service=appointment.service,
+        citizen=citizen,
+        service=first_service,
         service_request=service_request,
+        planned_services=[
+            service if reason == first_reason else [service, reason] for service, reason in plan[1:]
+        ],
         issued_at=now,
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -208,50 +269,38 @@ def walk_in_register(
     citizen: Citizen,
     service: str | None = None,
     reason: str = "new",
+    services: list[tuple[str, str]] | None = None,
     actor,
     now: dt.datetime | None = None,
 ) -> QueueTicket:
     """Give a citizen without a booking ONE queue number of today's session (identity checked once
     by the caller, e.g. `citizen_verify`) for `service`, or, when `service` is None, for every
     service the session offers that the citizen may have today (`visit_services_plan`: recording →
-    printing → IKD, skipping what is done). The first request opens now, each next one when the one
-    before closes. Raises WrongSessionDayError, SessionCancelledError, ServiceNotOfferedError,
-    NotEligibleError, NothingToServeError, NotPermittedError, NotFoundError (WHO above)."""
+    printing → IKD, skipping what is done). `services`: the services chosen by the desk, each with
+    its reason (the offline desk), served in that order. The first request opens now, each next one
+    when the one before closes. Raises WrongSessionDayError, SessionCancelledError,
+    ServiceNotOfferedError, NotEligibleError, NothingToServeError, NotPermittedError, NotFoundError
+    (WHO above)."""
     now = now or timezone.now()
     _check_desk(actor, session)
     session = OutreachSession.objects.select_for_update().get(pk=session.pk)
     _check_session_day(session, now)
-    if service is not None and not session.offers(service):
-        raise ServiceNotOfferedError()
-    if service is None:
-        plan = visit_services_plan(
-            session=session, citizen=citizen, reason=reason, on=timezone.localdate(now)
-        )
-        if not plan:
-            raise NothingToServeError()
+    if services is not None:
+        chosen = dict(services)  # one request per service
+        plan = [(s, chosen[s]) for s in SERVICE_ORDER if s in chosen]
+        if not plan or len(plan) != len(chosen):
+            raise ServiceNotOfferedError()
+    elif service is not None:
+        plan = [(service, reason)]
     else:
-        plan = [service]
-    # Eligibility on the day: the service-request rules, applied when the request is opened.
-    service_request = _open_service_request(
-        citizen=citizen,
-        service=plan[0],
-        reason=reason,
-        session=session,
-        actor=actor,
-        now=now,
-        notes="walk-in",
-    )
-    ticket = QueueTicket.objects.create(
-        session=session,
-        number=_next_number(session),
-        citizen=citizen,
-        service=plan[0],
-        service_request=service_request,
-        planned_services=plan[1:],
-        issued_at=now,
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    ticket.service_requests.add(service_request)
+        on = timezone.localdate(now)
+        needed = visit_services_plan(session=session, citizen=citizen, reason=reason, on=on)
+        if not needed:
+            raise NothingToServeError()
+        plan = [(s, reason) for s in needed]
+    if any(not session.offers(s) for s, _reason in plan):
+        raise ServiceNotOfferedError()
+    ticket = _open_visit(session=session, citizen=citizen, plan=plan, actor=actor, now=now, notes="walk-in")
     event_log(
         action=ScheduleEvent.Action.WALK_IN, session=session, at=now, actor=actor, note=f"#{ticket.number}"
     )
@@ -308,13 +357,15 @@ def _open_next_planned(ticket: QueueTicket, *, actor, now: dt.datetime) -> Servi
     """Open the visit's next planned service the citizen may have now (skipping the others); it is
     started at once when the visit is at a desk. None when nothing is left."""
     opened = None
+    default_reason = ticket.service_request.reason if ticket.service_request else ServiceRequest.Reason.NEW
     while ticket.planned_services and opened is None:
-        service = ticket.planned_services.pop(0)
+        entry = ticket.planned_services.pop(0)
+        service, reason = (entry, default_reason) if isinstance(entry, str) else (entry[0], entry[1])
         try:
             opened = _open_service_request(
                 citizen=Citizen.objects.get(pk=ticket.citizen_id),
                 service=service,
-                reason=ticket.service_request.reason if ticket.service_request else "new",
+                reason=reason,
                 session=ticket.session,
                 actor=actor,
                 now=now,
@@ -334,25 +385,40 @@ def _open_next_planned(ticket: QueueTicket, *, actor, now: dt.datetime) -> Servi
 
 
 @transaction.atomic
-def visit_complete_current(*, ticket: QueueTicket, actor, now: dt.datetime | None = None) -> ServiceRequest:
+def visit_complete_current(
+    *,
+    ticket: QueueTicket,
+    actor,
+    now: dt.datetime | None = None,
+    location: StockLocation | None = None,
+    expected: ServiceRequest | None = None,
+) -> ServiceRequest:
     """The desk's one action per service: complete the visit's open request (starting it first if
     needed; a printing draws from the session's stock location). The next planned service opens, or
     the visit closes, in the same transaction. Raises VisitClosedError when nothing is open, the
     errors of service_request_complete (OutOfStockError, LocationRequiredError…), NotPermittedError,
-    NotFoundError (WHO above)."""
+    NotFoundError (WHO above). `location`: where a printing's blank comes from, when not the
+    session's. `expected`: the request the desk meant (the offline desk): when the visit's open
+    request is another one, VisitStepError and nothing is written."""
     now = now or timezone.now()
     _check_desk(actor, ticket.session)
     ticket = QueueTicket.objects.select_for_update().select_related("session").get(pk=ticket.pk)
     request = ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk").first()
     if ticket.status not in QueueTicket.OPEN_STATUSES or request is None:
         raise VisitClosedError()
+    if expected is not None and expected.pk != request.pk:
+        raise VisitStepError(
+            gettext("Number %(number)s is at another service now: %(current)s comes first.")
+            % {"number": ticket, "current": request.get_service_display()}
+        )
     session = ticket.session
     if request.status == ServiceRequest.Status.SUBMITTED:
         request = service_request_start(
             service_request=request, actor=actor, venue_kecamatan=session.kecamatan_id, now=now
         )
-    location = None
-    if request.service == Service.PRINTING and request.location_id is None:
+    if request.service != Service.PRINTING or request.location_id is not None:
+        location = None
+    elif location is None:
         location = session.stock_location
     return service_request_complete(
         service_request=request,

@@ -147,9 +147,11 @@
     const form = event.target;
     const nik = form.elements.nik.value.trim();
     const birthDate = form.elements.birth_date.value;
+    // One visit: its services are served in this order (the server opens each after the one before).
+    const ORDER = ['recording', 'printing', 'ikd_activation'];
     const services = [...form.querySelectorAll('input[name=service]:checked')].map((box) => ({
       service: box.value, reason: form.elements[`reason-${box.value}`].value,
-    }));
+    })).sort((a, b) => ORDER.indexOf(a.service) - ORDER.indexOf(b.service));
     if (!nik || !birthDate || !services.length) { note(T.walk_in_needs); return; }
     await enqueue('walk_in', { nik, birth_date: birthDate, services }, (d, key) => {
       const status = {};
@@ -255,15 +257,18 @@
       bookings.appendChild(row);
     });
     data.walkins.forEach((w, index) => {
+      // The visit's service being served: the first one not completed; the others wait for it.
+      const current = w.services.find((service) => w.status[service] !== 'completed');
       w.services.forEach((service) => {
         const row = document.createElement('tr');
         row.dataset.walkin = `${index}-${service}`;
         cell(row, w.nik).className = 'mono';
         cell(row, service);
         const status = w.status[service];
-        cell(row, T[status] || status);
+        const waits = service !== current && status === 'queued';
+        cell(row, waits ? `${T[status] || status} — ${T.after_previous}` : (T[status] || status));
         const actions = cell(row, '');
-        if (status === 'queued') button(actions, T.start, () => walkInAction(index, service, 'start'));
+        if (status === 'queued' && !waits) button(actions, T.start, () => walkInAction(index, service, 'start'));
         if (status === 'in_progress') button(actions, T.complete, () => walkInAction(index, service, 'complete'));
         walkins.appendChild(row);
       });

@@ -54,6 +54,9 @@ def the_day(regions, supervisor, settings):
         kecamatan="33.19.02",
         start_time=dt.time(6),
         end_time=dt.time(9),
+        # Recording only: a check-in's visit then holds the booked recording alone (the printing
+        # and IKD requests of the day below are opened apart).
+        services=("recording",),
     )
     slots = list(session.slots.order_by("starts_at"))
     codes = []

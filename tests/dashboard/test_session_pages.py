@@ -220,8 +220,10 @@ def test_checking_in_gives_a_number_then_one_click_starts_the_request(
     response = client.post(url, {"code": booking.code}, follow=True)
     page = response.content.decode()
     assert "Checked in: queue number 001." in page
-    assert response.redirect_chain[-1][0] == f"{url}?code={booking.code}"
     booking.refresh_from_db()
+    # The desk page of the booking, offering to print the number's ticket.
+    assert response.redirect_chain[-1][0] == f"{url}?code={booking.code}&issued={booking.ticket.pk}"
+    assert 'data-testid="print-issued"' in page
     request = booking.service_request
     assert booking.status == "checked_in" and request.status == "submitted"
     assert ">Start the request</button>" in page

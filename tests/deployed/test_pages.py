@@ -139,6 +139,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         ],
         "schedules:manage": [reverse("schedules:manage", args=[booking["code"], booking["token"]])],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
+        "schedules:queue-state": [reverse("schedules:queue-state", args=[seed["queue_session"]])],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
     found: dict[str, Page] = {}

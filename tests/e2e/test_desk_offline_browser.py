@@ -127,14 +127,20 @@ def test_offline_check_ins_and_a_walk_in_with_three_services_sync_exactly_once(l
         page.check(f"#desk-walkin input[value={service}]")
         page.select_option(f"#desk-walkin select[name=reason-{service}]", reason)
     page.click("#desk-walkin button[type=submit]")
-    page.locator("#desk-walkins tr[data-walkin='0-printing']").get_by_role("button", name="Start").click()
-    page.locator("#desk-walkins tr[data-walkin='0-printing']").get_by_role("button", name="Complete").click()
-    wait_waiting(page, 7)
+    # One visit: the printing waits for the recording (no button until its turn).
+    printing_row = page.locator("#desk-walkins tr[data-walkin='0-printing']")
+    assert printing_row.get_by_role("button").count() == 0
+    assert "after the service before it" in printing_row.inner_text()
+    for service in ("recording", "printing"):
+        walkin_row = page.locator(f"#desk-walkins tr[data-walkin='0-{service}']")
+        walkin_row.get_by_role("button", name="Start").click()
+        walkin_row.get_by_role("button", name="Complete").click()
+    wait_waiting(page, 9)
     # Reloaded offline: the service worker answers the page, IndexedDB still holds the queue.
     page.reload()
     page.wait_for_selector("#desk[data-ready='1']")
-    wait_waiting(page, 7)
-    assert "Offline — 7 actions waiting" in page.inner_text("#desk-status")
+    wait_waiting(page, 9)
+    assert "Offline — 9 actions waiting" in page.inner_text("#desk-status")
     assert page.input_value("#desk-location") == "KEC-01"  # the chosen location is kept
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "offline-desk.png"), full_page=True)
@@ -160,13 +166,13 @@ def test_offline_check_ins_and_a_walk_in_with_three_services_sync_exactly_once(l
             break
         page.wait_for_timeout(100)
     page.wait_for_timeout(300)
-    assert dropped and waiting(page) == 7
+    assert dropped and waiting(page) == 9
     after_first = state()
     page.click("#desk-sync")
     wait_waiting(page, 0)
     assert json.loads(page.get_attribute("#desk", "data-last-sync")) == {
         "applied": 0,
-        "duplicate": 7,
+        "duplicate": 9,
         "conflict": 0,
     }
     assert page.locator("#desk-conflicts").is_hidden()
@@ -175,17 +181,20 @@ def test_offline_check_ins_and_a_walk_in_with_three_services_sync_exactly_once(l
         state()
         == after_first
         == {
-            "tickets": 5,
+            "tickets": 3,  # one per visit: two bookings, one walk-in with three services
             "requests": [
+                ("Warga Booking 0", "ikd_activation", "submitted"),  # opened with the printing done
                 ("Warga Booking 0", "printing", "completed"),
                 ("Warga Booking 1", "printing", "submitted"),
                 ("Warga Datang Langsung", "ikd_activation", "submitted"),
                 ("Warga Datang Langsung", "printing", "completed"),
-                ("Warga Datang Langsung", "recording", "submitted"),
+                ("Warga Datang Langsung", "recording", "completed"),
             ],
-            "events": 3 + 1 + 3 + 2,  # booking 1 done, booking 2 opened, three opened, one started+done
+            # booking 1: printing 3 + IKD opened 1; booking 2 opened 1; walk-in: recording 3,
+            # printing 3, IKD opened 1
+            "events": 4 + 1 + 7,
             "blank_issues": 2,
-            "desk_actions": 7,
+            "desk_actions": 9,
         }
     )
     # The one failed load is the answer the test dropped on purpose.
@@ -223,8 +232,10 @@ def test_two_desks_offline_on_the_same_booking_the_second_sees_the_conflict(live
     for context, _page, _problems in desks.values():
         context.close()
     assert state()["blank_issues"] == 1 and state()["tickets"] == 1
-    assert ServiceRequest.objects.get().status == "completed"
-    assert ServiceRequestEvent.objects.count() == 3
+    assert ServiceRequest.objects.get(service="printing").status == "completed"
+    # The printing's three steps, and the IKD activation its visit opened next (one truth for a visit).
+    assert ServiceRequest.objects.get(service="ikd_activation").status == "submitted"
+    assert ServiceRequestEvent.objects.count() == 3 + 1
     assert problems_a == problems_b == []
 
 

@@ -52,6 +52,9 @@ def location(regions):
 
 def booked(session, *, service="printing", index=0, **fields):
     fields.setdefault("recorded_at", RECORDED)
+    # IKD already active: the check-in's visit is the booked printing alone (the visit's further
+    # services are tested with the walk-in below and in tests/schedules/test_visit.py).
+    fields.setdefault("ikd_activated_at", RECORDED)
     citizen = citizen_aged(20 + index, on=DAY, **fields)
     slot = session.slots.order_by("starts_at")[index]
     return appointment_book(
@@ -140,26 +143,44 @@ def test_a_walk_in_with_three_services_and_a_printing_offline(session, desk, loc
             "nik": citizen.nik,
             "birth_date": citizen.birth_date.isoformat(),
             "services": [
+                {"service": "printing", "reason": "damaged"},  # ticked in any order
                 {"service": "recording", "reason": "data_change"},
-                {"service": "printing", "reason": "damaged"},
                 {"service": "ikd_activation", "reason": "new"},
             ],
         },
         10,
     )
-    ref = {"ref": walk_in["key"], "service": "printing"}
-    batch = [walk_in, act("start", ref, 12), act("complete", {**ref, "location": location.code}, 15)]
-    for _round in range(2):
-        desk_sync(session=session, actor=desk, actions=batch)
+    recording = {"ref": walk_in["key"], "service": "recording"}
+    printing = {"ref": walk_in["key"], "service": "printing"}
+    batch = [
+        walk_in,
+        act("start", printing, 11),  # not its turn: the recording comes first
+        act("start", recording, 12),
+        act("complete", recording, 13),
+        act("start", printing, 14),
+        act("complete", {**printing, "location": location.code}, 15),
+    ]
+    first = desk_sync(session=session, actor=desk, actions=batch)
+    assert statuses(first) == ["applied", "conflict", "applied", "applied", "applied", "applied"]
+    assert first[1].code == "visit_step" and "perekaman" in first[1].message  # (Indonesian first)
+    again = desk_sync(session=session, actor=desk, actions=batch)
+    assert statuses(again) == ["duplicate"] * 6
     outcome = DeskAction.objects.get(key=walk_in["key"])
-    assert [t["service"] for t in outcome.result["tickets"]] == ["recording", "printing", "ikd_activation"]
-    assert counts()["tickets"] == 3 and counts()["walk_in_events"] == 3
-    assert dict(ServiceRequest.objects.values_list("service", "status")) == {
-        "recording": "submitted",
-        "printing": "completed",
-        "ikd_activation": "submitted",
-    }
+    # ONE visit (one number) for the three services, as the online desk's walk-in.
+    [visit] = outcome.result["tickets"]
+    assert (visit["service"], visit["planned"]) == ("recording", ["printing", "ikd_activation"])
+    assert counts()["tickets"] == 1 and counts()["walk_in_events"] == 1
+    ticket = QueueTicket.objects.get()
+    assert sorted(ticket.service_requests.values_list("service", "reason", "status")) == [
+        ("ikd_activation", "new", "submitted"),  # opened when the printing was completed
+        ("printing", "damaged", "completed"),
+        ("recording", "data_change", "completed"),
+    ]
+    assert ticket.status == "waiting"  # the IKD activation is still to be done
     assert counts()["blank_issues"] == 1
+    printing_request = ticket.service_requests.get(service="printing")
+    assert printing_request.completed_at == dt.datetime(2024, 2, 11, 6, 15, tzinfo=WIB)
+    assert printing_request.location == location
     # No NIK or birth date is stored with the action.
     stored = str(list(DeskAction.objects.values()))
     assert citizen.nik not in stored and citizen.birth_date.isoformat() not in stored
@@ -337,7 +358,7 @@ def test_two_desks_offline_sync_in_either_order_to_the_same_state(session, desk,
             ("3319021101900003", "printing"),
         ],
         "schedule_events": sorted(
-            # Each completed booking closes its visit.
+            # The two booked visits close with their printing (one truth for a visit).
             [
                 "session_created",
                 "booked",

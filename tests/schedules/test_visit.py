@@ -21,7 +21,7 @@ from schedules.exceptions import IllegalTransitionError
 from schedules.models import OutreachSession, QueueTicket, ScheduleEvent
 from schedules.services import queue as queue_services
 from schedules.services.queue import appointment_check_in, queue_call_next, walk_in_register
-from tests.factories import OutreachSessionFactory, citizen_aged, staff_user
+from tests.factories import OutreachSessionFactory, citizen_aged, staff_user, stocked_location
 from tests.helpers import needs_postgres, run_concurrently
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -91,7 +91,11 @@ def test_a_booked_citizen_served_straight_from_the_desk_is_never_called_afterwar
     ).appointment
     ticket = appointment_check_in(code=booking.code, actor=desk, now=ON_THE_DAY)
     assert list(ticket.service_requests.all()) == [ticket.service_request]
-    _complete(ticket, desk)
+    # The booked recording first; then what a first recording makes possible (one visit).
+    assert ticket.planned_services == ["printing", "ikd_activation"]
+    stock = stocked_location(2, code="T-01", kind="mobile_unit")
+    for _service in ("recording", "printing", "ikd_activation"):
+        queue_services.visit_complete_current(ticket=ticket, actor=desk, now=ON_THE_DAY, location=stock)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.closed_at) == ("done", ON_THE_DAY)
     assert queue_call_next(session=session, desk=1, actor=desk, now=ON_THE_DAY) is None
@@ -185,6 +189,61 @@ def test_the_desk_page_and_the_public_screen_show_the_same_state(regions, field_
 
 
 # --- Several services in one visit ---------------------------------------------------------------
+
+
+RECORDED = dt.datetime(2019, 1, 7, 9, 0, tzinfo=WIB)
+
+
+def _book(session, citizen, service: str, reason: str):
+    from schedules.services import appointment_book
+
+    return appointment_book(
+        slot=session.slots.order_by("starts_at")[0],
+        citizen=citizen,
+        service=service,
+        reason=reason,
+        now=ON_THE_DAY - dt.timedelta(days=3),
+    ).appointment
+
+
+def test_checking_in_a_booking_gives_one_number_for_every_service_needed_today(session, desk):
+    citizen = citizen_aged(30, on=DAY, recorded_at=RECORDED)  # recorded, never printed, no IKD
+    booking = _book(session, citizen, "printing", "new")
+    ticket = appointment_check_in(code=booking.code, actor=desk, now=ON_THE_DAY)
+    # The booked printing first, then the IKD activation it makes possible; the recording is done.
+    assert (ticket.service, ticket.planned_services) == ("printing", ["ikd_activation"])
+    assert booking.__class__.objects.get(pk=booking.pk).service_request_id == ticket.service_request_id
+    stock = stocked_location(2, code="T-01", kind="mobile_unit")
+    done = [
+        queue_services.visit_complete_current(ticket=ticket, actor=desk, now=ON_THE_DAY, location=stock)
+        for _ in range(2)
+    ]
+    assert [(r.service, r.reason, r.status) for r in done] == [
+        ("printing", "new", "completed"),
+        ("ikd_activation", "new", "completed"),
+    ]
+    ticket.refresh_from_db()
+    assert ticket.status == "done" and QueueTicket.objects.count() == 1
+
+
+def test_a_booking_for_another_reason_adds_the_other_services_as_new_and_skips_what_is_done(session, desk):
+    printed = citizen_aged(30, on=DAY, recorded_at=RECORDED, printed_at=RECORDED)
+    lost = appointment_check_in(
+        code=_book(session, printed, "printing", "lost").code, actor=desk, now=ON_THE_DAY
+    )
+    assert (lost.service_request.reason, lost.planned_services) == ("lost", [["ikd_activation", "new"]])
+    stock = stocked_location(2, code="T-01", kind="mobile_unit")
+    queue_services.visit_complete_current(ticket=lost, actor=desk, now=ON_THE_DAY, location=stock)
+    ikd = lost.service_requests.get(service="ikd_activation")
+    assert (ikd.reason, ikd.status) == ("new", "submitted")  # opened as new, not as "lost"
+
+    everything_done = citizen_aged(
+        40, on=DAY, recorded_at=RECORDED, printed_at=RECORDED, ikd_activated_at=RECORDED
+    )
+    damaged = appointment_check_in(
+        code=_book(session, everything_done, "printing", "damaged").code, actor=desk, now=ON_THE_DAY
+    )
+    assert damaged.planned_services == []
 
 
 def test_a_first_time_voter_gets_one_number_for_recording_printing_and_ikd(regions, desk):
