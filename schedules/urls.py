@@ -18,4 +18,6 @@ urlpatterns = [
     path("appointments/<str:code>/reschedule/", views.reschedule, name="reschedule"),
     path("appointments/<str:code>/calendar.ics", views.calendar, name="calendar"),
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
+    path("sessions/<int:session_id>/waitlist/", views.waitlist_join, name="waitlist-join"),
+    path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist-offer"),
 ]
