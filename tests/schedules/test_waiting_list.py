@@ -181,5 +181,8 @@ def test_the_join_page_answers_generically_until_identity_matches(client, sessio
     assert WaitlistEntry.objects.get().citizen == citizen
     assert client.get(f"/sessions/{session.pk}/waitlist/").status_code == 200
     assert client.get("/sessions/999999/waitlist/").status_code == 404
+    assert client.get("/sessions/99999999999999999999999/waitlist/").status_code == 404
+    assert client.get("/waitlist/99999999999999999999999/?token=x").status_code == 404
+    assert client.post("/waitlist/1/", {"token": "x" * 5000, "action": "accept"}).status_code == 404
     booking_page = client.get(f"/appointments/new/?session={session.pk}").content.decode()
     assert f"/sessions/{session.pk}/waitlist/" in booking_page
