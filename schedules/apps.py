@@ -11,6 +11,9 @@ class SchedulesConfig(AppConfig):
         from schedules.services.appointments import appointment_contacts_purge
 
         register_purger("appointment_contacts", appointment_contacts_purge)
+        from schedules.services.waiting_list import waitlist_entries_purge
+
+        register_purger("waitlist_entries", waitlist_entries_purge)
 
         from registrations.signals import service_request_closed
         from schedules.receivers import close_visit_of_request

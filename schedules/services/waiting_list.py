@@ -379,3 +379,11 @@ def waitlist_offer_decline(*, entry: WaitlistEntry, now: dt.datetime | None = No
         if released:
             waitlist_nudge(entry.session_id)
     return released
+
+
+def waitlist_entries_purge(now: dt.datetime) -> int:
+    """Delete the waiting-list entries (with the phone and e-mail they hold) of sessions over by more
+    than SCHEDULES_CONTACT_RETENTION_DAYS (retention task). Returns how many were deleted."""
+    cutoff = timezone.localdate(now) - dt.timedelta(days=settings.SCHEDULES_CONTACT_RETENTION_DAYS)
+    deleted, _per_model = WaitlistEntry.objects.filter(session__date__lt=cutoff).delete()
+    return deleted

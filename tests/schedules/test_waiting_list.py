@@ -186,3 +186,17 @@ def test_the_join_page_answers_generically_until_identity_matches(client, sessio
     assert client.post("/waitlist/1/", {"token": "x" * 5000, "action": "accept"}).status_code == 404
     booking_page = client.get(f"/appointments/new/?session={session.pk}").content.decode()
     assert f"/sessions/{session.pk}/waitlist/" in booking_page
+
+
+def test_entries_and_their_contacts_are_deleted_after_the_retention_period(session, full, day, settings):
+    from core.retention import retention_apply
+
+    _join(session, citizen_aged(20, on=day))
+    kept = dt.datetime.combine(
+        day + dt.timedelta(days=settings.SCHEDULES_CONTACT_RETENTION_DAYS), dt.time(12)
+    )
+    assert retention_apply(now=timezone.make_aware(kept))["waitlist_entries"] == 0
+    assert WaitlistEntry.objects.count() == 1
+    gone = kept + dt.timedelta(days=1)
+    assert retention_apply(now=timezone.make_aware(gone))["waitlist_entries"] == 1
+    assert not WaitlistEntry.objects.exists()
