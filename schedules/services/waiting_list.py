@@ -173,14 +173,22 @@ def _offer_end(slot: Slot, now: dt.datetime) -> dt.datetime:
 def _offer_one(slot: Slot, *, now: dt.datetime) -> WaitlistEntry | None:
     """Offer one free place of `slot` to the first entry still waiting for its session (in the
     caller's transaction). None when nobody waits or the place is gone."""
-    entry = (
-        WaitlistEntry.objects.select_for_update(skip_locked=True)
-        .filter(session_id=slot.session_id, status=WaitlistEntry.Status.WAITING)
-        .order_by("created_at", "pk")
-        .first()
-    )
-    if entry is None:
-        return None
+    while True:
+        entry = (
+            WaitlistEntry.objects.select_for_update(skip_locked=True)
+            .filter(session_id=slot.session_id, status=WaitlistEntry.Status.WAITING)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if entry is None:
+            return None
+        booked_meanwhile = Appointment.objects.filter(
+            citizen_id=entry.citizen_id, service=entry.service, status=Appointment.Status.ACTIVE
+        ).exists()
+        if not booked_meanwhile:
+            break
+        # Booked elsewhere since joining: they wait no more (a place offered would go unused).
+        WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LEFT, closed_at=now)
     if not _hold_place(slot.pk):
         return None  # taken meanwhile (a booking, another sweep's offer)
     expires = _offer_end(slot, now)

@@ -200,3 +200,23 @@ def test_entries_and_their_contacts_are_deleted_after_the_retention_period(sessi
     gone = kept + dt.timedelta(days=1)
     assert retention_apply(now=timezone.make_aware(gone))["waitlist_entries"] == 1
     assert not WaitlistEntry.objects.exists()
+
+
+def test_who_booked_elsewhere_meanwhile_is_passed_over(
+    session, full, day, regions, django_capture_on_commit_callbacks
+):
+    first_citizen = citizen_aged(20, on=day)
+    first = _join(session, first_citizen)
+    second = _join(session, citizen_aged(21, on=day))
+    elsewhere = OutreachSessionFactory(date=day, services=["recording"])
+    appointment_book(
+        slot=elsewhere.slots.order_by("starts_at").first(),
+        citizen=first_citizen,
+        service="recording",
+        reason="new",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(appointment=full[0])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "left" and second.status == "offered"
