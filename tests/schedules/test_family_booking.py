@@ -300,3 +300,20 @@ def test_the_api_answers_identity_mismatch_for_a_member_of_another_kk(client, se
     )
     response = client.post("/api/v1/appointments/", full, content_type="application/json")
     assert response.status_code == 409 and response.json()["code"] == "slot_full"
+
+
+def test_the_page_names_the_member_who_may_not_book_once_identity_matched(client, session, family, day):
+    young = citizen_aged(16, on=day, days_after_birthday=-1, kk=KK)
+    page = client.get(f"/appointments/new/?session={session.pk}").content.decode()
+    rows = {
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-0-nik": young.nik,
+        "members-0-service": "recording",
+        "members-0-reason": "new",
+    }
+    response = _post(client, session, {**_form(session, family, _page_token(page)), **rows})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert young.masked_nik in html and 'class="message error"' in html
+    assert not Appointment.objects.exists()
