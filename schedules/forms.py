@@ -159,6 +159,12 @@ class FamilyMemberForm(forms.Form):
 
 
 class BaseFamilyFormSet(forms.BaseFormSet):
+    def clean(self):
+        # The management form takes any integer; a negative count is no list of rows.
+        if self.is_bound and self.management_form.cleaned_data.get("TOTAL_FORMS", 0) < 0:
+            raise ValidationError(_("The list of family members is not valid. Reload the page."), code="rows")
+        super().clean()
+
     def rows(self) -> list[dict]:
         """The filled rows (a NIK given), in order."""
         return [form.cleaned_data for form in self.forms if form.cleaned_data.get("nik")]

@@ -247,7 +247,7 @@ def test_the_page_refuses_the_same_nik_twice_and_bad_row_counts(client, session,
         "members-0-reason": "new",
     }
     assert _post(client, session, {**data, **twice}).status_code == 200
-    for total in ("99999999999999999999", "x", "50"):
+    for total in ("99999999999999999999", "x", "50", "-1"):
         response = _post(
             client, session, {**data, "members-TOTAL_FORMS": total, "members-INITIAL_FORMS": "0"}
         )
