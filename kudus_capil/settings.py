@@ -633,6 +633,18 @@ SCHEDULES_NO_SHOW_GRACE_MINUTES = env_int("SCHEDULES_NO_SHOW_GRACE_MINUTES", 30)
 # A queue number called this many times without being served is a no-show (its open requests are
 # cancelled); before that, "call next" puts it back in the queue behind those not yet called.
 SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS = env_int("SCHEDULES_QUEUE_NO_SHOW_AFTER_CALLS", 3)
+# Family booking: at most this many members of one KK in one submission (the first included).
+SCHEDULES_FAMILY_MAX_MEMBERS = env_int("SCHEDULES_FAMILY_MAX_MEMBERS", 6)
+# Waiting list: a freed place offered to the first in line is held this many minutes (never past the
+# booking cut-off of its slot), then offered to the next.
+SCHEDULES_WAITLIST_OFFER_MINUTES = env_int("SCHEDULES_WAITLIST_OFFER_MINUTES", 120)
+CELERY_BEAT_SCHEDULE["schedules-waitlist-sweep"] = {
+    # Every minute: expired waiting-list offers free their place for the next in line, and free
+    # places (a capacity raised, a release missed) are offered. Each freeing event runs it too.
+    "task": "schedules.tasks.waitlist_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 50, "expire_seconds": 50},
+}
 # The phone and e-mail given with a booking are forgotten this many days after its session.
 SCHEDULES_CONTACT_RETENTION_DAYS = env_int("SCHEDULES_CONTACT_RETENTION_DAYS", 30)
 # Public flows (booking, "find my booking"): after this many failed NIK + KK checks of one NIK

@@ -15,6 +15,13 @@ class SchedulesConfig(AppConfig):
             appointment_contacts_purge,
             days_setting="SCHEDULES_CONTACT_RETENTION_DAYS",
         )
+        from schedules.services.waiting_list import waitlist_entries_purge
+
+        register_purger(
+            "waitlist_entries",
+            waitlist_entries_purge,
+            days_setting="SCHEDULES_CONTACT_RETENTION_DAYS",
+        )
 
         from registrations.signals import service_request_closed
         from schedules.receivers import close_visit_of_request

@@ -136,6 +136,65 @@ class BookingForm(forms.Form):
         return email
 
 
+class FamilyMemberForm(forms.Form):
+    """One more member of the same family card: NIK, service and reason (an empty NIK skips the row)."""
+
+    nik = forms.CharField(
+        label=_("NIK of the family member"),
+        max_length=32,
+        required=False,
+        validators=[reject_markup],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    service = forms.ChoiceField(label=_("Service"), choices=list(PUBLIC_SERVICE_LABELS.items()))
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=list(PUBLIC_REASON_LABELS.items()), initial=Reason.NEW
+    )
+
+    def clean_nik(self) -> str:
+        nik = re.sub(r"[\s.\-]", "", self.cleaned_data["nik"])
+        if nik:
+            validate_nik(nik)
+        return nik
+
+
+class BaseFamilyFormSet(forms.BaseFormSet):
+    def clean(self):
+        # The management form takes any integer; a negative count is no list of rows.
+        if self.is_bound and self.management_form.cleaned_data.get("TOTAL_FORMS", 0) < 0:
+            raise ValidationError(_("The list of family members is not valid. Reload the page."), code="rows")
+        super().clean()
+
+    def rows(self) -> list[dict]:
+        """The filled rows (a NIK given), in order."""
+        return [form.cleaned_data for form in self.forms if form.cleaned_data.get("nik")]
+
+
+FAMILY_PREFIX = "members"
+
+
+def family_formset(data=None, *, rows: int = 0, initial: list[dict] | None = None, max_rows: int):
+    """The member rows of the booking form (`max_rows` = the family limit minus the first member)."""
+    formset_class = forms.formset_factory(
+        FamilyMemberForm,
+        formset=BaseFamilyFormSet,
+        extra=rows,
+        max_num=max_rows,
+        validate_max=True,
+        absolute_max=max_rows,
+    )
+    return formset_class(data, initial=initial, prefix=FAMILY_PREFIX)
+
+
+def family_duplicates_error(nik: str, rows: list[dict]) -> ValidationError | None:
+    niks = [nik, *(row["nik"] for row in rows)]
+    if len(set(niks)) != len(niks):
+        return ValidationError(
+            _("The same NIK is given twice in this family booking."), code="duplicate_member"
+        )
+    return None
+
+
 class FindBookingForm(forms.Form):
     """Find my booking: the NIK and the family card number, nothing else."""
 
@@ -143,6 +202,42 @@ class FindBookingForm(forms.Form):
     kk = BookingForm.base_fields["kk"]
     clean_nik = BookingForm.clean_nik
     clean_kk = BookingForm.clean_kk
+
+
+class WaitlistJoinForm(forms.Form):
+    """Join the waiting list of a full session: identity (NIK + KK), service, and where the offer goes."""
+
+    nik = BookingForm.base_fields["nik"]
+    kk = BookingForm.base_fields["kk"]
+    service = BookingForm.base_fields["service"]
+    reason = BookingForm.base_fields["reason"]
+    phone = forms.CharField(
+        label=_("Mobile phone (for the offer)"),
+        max_length=20,
+        required=False,
+        validators=[reject_markup],
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail (for the offer)"),
+        max_length=254,
+        required=False,
+        validators=[reject_markup],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    clean_nik = BookingForm.clean_nik
+    clean_kk = BookingForm.clean_kk
+    clean_phone = BookingForm.clean_phone
+    clean_email = BookingForm.clean_email
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("phone") or data.get("email")):
+            raise ValidationError(
+                _("Give a mobile number or an e-mail address: the offer of a place is sent there."),
+                code="contact_required",
+            )
+        return data
 
 
 class RescheduleForm(forms.Form):

@@ -313,6 +313,9 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The members of one family booking (one KK, one slot, one submission) share this id; each is
+    # still its own booking with its own code and link, cancelled or moved alone.
+    family = models.UUIDField(_("family booking"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(
@@ -363,6 +366,81 @@ class Appointment(models.Model):
     @property
     def reason_label(self) -> str:
         return str(PUBLIC_REASON_LABELS.get(self.reason, self.get_reason_display()))
+
+
+class WaitlistEntry(models.Model):
+    """A place in the waiting list of a full session (pretix's model).
+
+    When a place of the session frees, the first entry still waiting gets an offer: the place is held
+    for it (taken in `Slot.booked` by the same conditional UPDATE as a booking, so one freed place
+    yields one offer) until `offer_expires_at`; accepting books it, expiry or declining frees it for
+    the next. The offer link is signed (schedules.waiting_list_links)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        OFFERED = "offered", _("place offered")
+        BOOKED = "booked", _("booked")
+        EXPIRED = "expired", _("offer expired")
+        LEFT = "left", _("left the list")
+
+    LIVE = (Status.WAITING, Status.OFFERED)
+
+    session = models.ForeignKey(OutreachSession, on_delete=models.CASCADE, related_name="waitlist")
+    citizen = models.ForeignKey("registrations.Citizen", on_delete=models.PROTECT, related_name="+")
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="id")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(_("joined at"))
+    offered_slot = models.ForeignKey(
+        Slot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("slot offered"),
+    )
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer held until"), null=True, blank=True)
+    offer_sent_at = models.DateTimeField(_("offer sent at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry"
+    )
+
+    class Meta:
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        ordering = ["session", "created_at", "id"]
+        indexes = [models.Index(fields=["session", "status", "created_at"], name="sched_wait_session_status")]
+        constraints = [
+            # One live entry per citizen, session and service.
+            models.UniqueConstraint(
+                fields=["session", "citizen", "service"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="sched_wait_one_live_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["waiting", "offered", "booked", "expired", "left"]),
+                name="sched_wait_status_valid",
+            ),
+            # An offer always names its slot and its end.
+            models.CheckConstraint(
+                condition=~Q(status="offered")
+                | Q(offered_slot__isnull=False, offer_expires_at__isnull=False),
+                name="sched_wait_offer_complete",
+            ),
+            models.CheckConstraint(condition=~Q(phone="", email=""), name="sched_wait_has_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.pk} {self.status}"
+
+    @property
+    def service_label(self) -> str:
+        return str(PUBLIC_SERVICE_LABELS.get(self.service, self.get_service_display()))
 
 
 class QueueTicket(models.Model):
@@ -462,6 +540,8 @@ class ScheduleEvent(models.Model):
         REMINDED = "reminded", _("reminder sent")
         NOTIFIED = "notified", _("cancellation notice sent")
         CONFIRMED = "confirmed", _("confirmation sent")
+        WAITLIST_OFFERED = "waitlist_offered", _("waiting-list place offered")
+        WAITLIST_RELEASED = "waitlist_released", _("waiting-list offer ended")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

@@ -57,3 +57,18 @@ def session_mark_no_shows(session_id: int) -> int:
 @shared_task(name="schedules.tasks.appointment_send_manage_link", **RETRY)
 def appointment_send_manage_link(appointment_id: int) -> bool:
     return services.appointment_manage_link_send(appointment_id=appointment_id)
+
+
+@shared_task(name="schedules.tasks.family_send_confirmation", **RETRY)
+def family_send_confirmation(family: str) -> bool:
+    return services.family_confirm(family=family)
+
+
+@shared_task(name="schedules.tasks.waitlist_sweep", **RETRY)
+def waitlist_sweep(session_id: int | None = None) -> int:
+    return services.waitlist_sweep(session_id=session_id)
+
+
+@shared_task(name="schedules.tasks.waitlist_send_offer", **RETRY)
+def waitlist_send_offer(entry_id: int) -> bool:
+    return services.waitlist_offer_send(entry_id=entry_id)

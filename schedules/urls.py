@@ -24,4 +24,6 @@ urlpatterns = [
     path("appointments/<str:code>/calendar.ics", views.calendar),
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
     path("sessions/<int:session_id>/queue/state/", views.queue_state, name="queue-state"),
+    path("sessions/<int:session_id>/waitlist/", views.waitlist_join, name="waitlist-join"),
+    path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist-offer"),
 ]

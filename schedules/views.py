@@ -34,9 +34,21 @@ from schedules.exceptions import (
     SlotFullError,
     SlotUnavailableError,
 )
-from schedules.forms import BookingForm, FindBookingForm, RescheduleForm, SessionFilterForm
+from schedules.forms import (
+    FAMILY_PREFIX,
+    BookingForm,
+    FindBookingForm,
+    RescheduleForm,
+    SessionFilterForm,
+    WaitlistJoinForm,
+    family_duplicates_error,
+    family_formset,
+)
 from schedules.guidance import what_to_bring
+from schedules.manage_links import manage_link_value
 from schedules.models import Appointment, OutreachSession, Service, SessionKind, Slot
+from schedules.services.family import family_max_members
+from schedules.services.waiting_list import offer_by_token, session_is_full, waitlist_position
 from schedules.throttling import form_post_allowed
 
 FORM_TOKEN_SALT = "schedules.booking-form"  # noqa: S105 - a signing namespace, not a secret
@@ -140,6 +152,60 @@ def _picked_session(session_id: int | None) -> OutreachSession | None:
     return OutreachSession.objects.select_related("kecamatan").filter(pk=session_id).first()
 
 
+def _book_one(request, data: dict):
+    # Identity first: nothing about the resident (eligibility, bookings) is told before.
+    citizen = citizen_identify_public(nik=data["nik"], kk=data["kk"], request=request)
+    return services.appointment_book(
+        slot=data["slot"],
+        citizen=citizen,
+        service=data["service"],
+        reason=data["reason"],
+        phone=data["phone"],
+        email=data["email"],
+        manage_token=_token_of(data["form_token"]),
+        language=translation.get_language(),
+    )
+
+
+def _book_family(request, data: dict, rows: list[dict]):
+    """The first member and every filled row, all on the same KK, in one slot: the first member's
+    booking is answered (the confirmation page lists the others)."""
+    citizens = services.family_identify(
+        nik=data["nik"], kk=data["kk"], member_niks=[row["nik"] for row in rows], request=request
+    )
+    choices = [(data["service"], data["reason"]), *((row["service"], row["reason"]) for row in rows)]
+    members = [
+        services.FamilyMember(citizen=citizen, service=service, reason=reason)
+        for citizen, (service, reason) in zip(citizens, choices, strict=True)
+    ]
+    result = services.appointments_book_family(
+        slot=data["slot"],
+        members=members,
+        phone=data["phone"],
+        email=data["email"],
+        manage_token=_token_of(data["form_token"]),
+        language=translation.get_language(),
+    )
+    return result.bookings[0]
+
+
+def _with_one_more_member(request, max_rows: int):
+    """The booking form as posted (unbound: no errors yet) with one more empty member row."""
+    fields = ("nik", "kk", "service", "reason", "slot", "phone", "email", "form_token")
+    initial = {name: request.POST.get(name, "") for name in fields}
+    if not _token_of(initial["form_token"]):
+        initial["form_token"] = _form_token()
+    posted = family_formset(request.POST, max_rows=max_rows)
+    rows = []
+    for index in range(min(posted.total_form_count(), max_rows)):
+        prefix = f"{FAMILY_PREFIX}-{index}-"
+        rows.append({name: request.POST.get(prefix + name, "") for name in ("nik", "service", "reason")})
+    if len(rows) < max_rows:
+        rows.append({"service": initial["service"] or None, "reason": "new"})
+    form = BookingForm(initial=initial, slots=Slot.objects.none())
+    return form, family_formset(initial=rows, max_rows=max_rows)
+
+
 @never_cache
 @sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
@@ -153,32 +219,51 @@ def book(request):
     slot_id = _int_param(request, "slot")
     if session_id is None and slot_id is not None:
         session_id = Slot.objects.filter(pk=slot_id).values_list("session_id", flat=True).first()
-    if request.method == "POST":
+    max_rows = family_max_members() - 1
+    family = None
+    if request.method == "POST" and "add_member" in request.POST:
+        # "Add a family member" (a submit button, no script): the same page with one more row.
+        form, family = _with_one_more_member(request, max_rows)
+        posted = str(form.initial.get("slot") or "")
+        if posted.isdigit() and len(posted) < 12:
+            session_id = (
+                Slot.objects.filter(pk=posted).values_list("session_id", flat=True).first() or session_id
+            )
+        bookable = selectors.slots_bookable(session_id=session_id, service=service)
+        form.fields["slot"].queryset = bookable if session_id is not None else Slot.objects.none()
+    elif request.method == "POST":
         allowed, wait = form_post_allowed(request)
         if not allowed:
             return _too_many(request, wait)
         form = BookingForm(request.POST, slots=Slot.objects.select_related("session"))
-        if form.is_valid():
+        # Old links and clients post no member rows at all: a single booking.
+        has_rows = f"{FAMILY_PREFIX}-TOTAL_FORMS" in request.POST
+        family = family_formset(request.POST if has_rows else None, max_rows=max_rows)
+        family_valid = family.is_valid() if has_rows else True
+        if form.is_valid() and family_valid:
             data = form.cleaned_data
+            rows = family.rows() if has_rows else []
+            duplicates = family_duplicates_error(data["nik"], rows)
             try:
-                # Identity first: nothing about the resident (eligibility, bookings) is told before.
-                citizen = citizen_identify_public(nik=data["nik"], kk=data["kk"], request=request)
-                result = services.appointment_book(
-                    slot=data["slot"],
-                    citizen=citizen,
-                    service=data["service"],
-                    reason=data["reason"],
-                    phone=data["phone"],
-                    email=data["email"],
-                    manage_token=_token_of(data["form_token"]),
-                    language=translation.get_language(),
-                )
+                if duplicates is not None:
+                    form.add_error(None, duplicates)
+                    result = None
+                elif rows:
+                    result = _book_family(request, data, rows)
+                else:
+                    result = _book_one(request, data)
             except ApplicationError as error:
-                form_add_application_error(form, error, field=ERROR_FIELDS.get(type(error)))
+                field = None if hasattr(error, "member") else ERROR_FIELDS.get(type(error))
+                form_add_application_error(form, error, field=field)
             else:
-                response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
-                response.status_code = 303
-                return response
+                if result is not None:
+                    response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
+                    response.status_code = 303
+                    return response
+        elif not family_valid:
+            form.is_valid()
+            for error in family.non_form_errors():
+                form.add_error(None, error)
         posted_slot = form.cleaned_data.get("slot") if hasattr(form, "cleaned_data") else None
         if posted_slot is not None:
             session_id = posted_slot.session_id
@@ -194,8 +279,16 @@ def book(request):
         if slot_id and bookable.filter(pk=slot_id).exists():
             initial["slot"] = slot_id
         form = BookingForm(initial=initial, slots=bookable if session_id is not None else Slot.objects.none())
+    if family is None:
+        family = family_formset(max_rows=max_rows)
     session = _picked_session(session_id)
-    context = {"form": form, "session": session, "service": service}
+    context = {
+        "form": form,
+        "session": session,
+        "service": service,
+        "family": family,
+        "family_can_grow": len(family.forms) < max_rows,
+    }
     if session is None:
         context["sessions"] = _sessions_to_choose(service=service)
         query = urlencode({"service": service}) + "&" if service else ""
@@ -259,7 +352,13 @@ def confirmation(request, code: str, token: str | None = None):
     if token is None:
         return _old_link_redirect(request, "schedules:confirmation", code)
     appointment = _appointment_or_404(code, token)
-    return render(request, "schedules/confirmation.html", _appointment_context(request, appointment, token))
+    context = _appointment_context(request, appointment, token)
+    # A family booking: the other members, each with its own private link (signed, like a message's).
+    context["family_members"] = [
+        {"appointment": member, "manage_url": _manage_url(member.code, manage_link_value(member))}
+        for member in services.family_of(appointment)
+    ]
+    return render(request, "schedules/confirmation.html", context)
 
 
 def _add_reschedule(
@@ -430,3 +529,96 @@ def queue_state(request, session_id: int):
     """The queue display's JSON: numbers and desks only (selectors.queue_board)."""
     session = _published_session(session_id)
     return JsonResponse(selectors.queue_board(session))
+
+
+def _waitlist_session(session_id: int) -> OutreachSession:
+    session = OutreachSession.objects.select_related("kecamatan").filter(
+        pk=session_id, published=True, status=OutreachSession.Status.SCHEDULED
+    )
+    return get_object_or_404(session)
+
+
+@never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
+@require_http_methods(["GET", "POST"])
+def waitlist_join(request, session_id: int):
+    """Join the waiting list of a full session: NIK + KK, service, and a phone or e-mail for the offer."""
+    session = _waitlist_session(session_id)
+    entry = None
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        form = WaitlistJoinForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # Identity first: nothing about the resident (eligibility, bookings) is told before.
+                citizen = citizen_identify_public(nik=data["nik"], kk=data["kk"], request=request)
+                entry = services.waitlist_join(
+                    session=session,
+                    citizen=citizen,
+                    service=data["service"],
+                    reason=data["reason"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    language=translation.get_language(),
+                )
+            except ApplicationError as error:
+                form_add_application_error(form, error, field=ERROR_FIELDS.get(type(error)))
+    else:
+        service = request.GET.get("service")
+        form = WaitlistJoinForm(initial={"service": service} if service in Service.values else None)
+    context = {
+        "session": session,
+        "form": form,
+        "entry": entry,
+        "position": waitlist_position(entry) if entry is not None else None,
+        "is_full": session_is_full(session, service=None, now=timezone.now()),
+        "hold_minutes": settings.SCHEDULES_WAITLIST_OFFER_MINUTES,
+    }
+    return render(request, "schedules/waitlist_join.html", context)
+
+
+@never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request, entry_id: int):
+    """The offer of a freed place (from the signed link in the message): accept books it, decline
+    gives it to the next in line."""
+    token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    entry = offer_by_token(entry_id, token)
+    if entry is None:
+        raise Http404
+    context = {}
+    status = 200
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        try:
+            if request.POST.get("action") == "accept":
+                result = services.waitlist_offer_accept(entry=entry)
+                response = redirect(_confirmation_url(result.appointment.code, result.manage_token))
+                response.status_code = 303
+                return response
+            if request.POST.get("action") == "decline":
+                context["declined"] = services.waitlist_offer_decline(entry=entry)
+        except ApplicationError as error:
+            context["error"] = error.message
+            status = error.status_code
+        entry.refresh_from_db()
+    slot = entry.offered_slot
+    context.update(
+        {
+            "entry": entry,
+            "token": token,
+            "session": entry.session,
+            "slot": slot,
+            "start": slot.local_start if slot else None,
+            "end": slot.local_end if slot else None,
+            "until": timezone.localtime(entry.offer_expires_at) if entry.offer_expires_at else None,
+            "open": entry.status == entry.Status.OFFERED and entry.offer_expires_at > timezone.now(),
+        }
+    )
+    return render(request, "schedules/waitlist_offer.html", context, status=status)

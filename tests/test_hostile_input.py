@@ -188,7 +188,17 @@ def _valid(world) -> dict[str, str]:
         "cohort": "all",
         "days": "30",
         "target_date": "2024-02-14",
+        # Family booking: one member row (the page's formset, the API's list).
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-0-nik": citizen.nik,
+        "members-0-service": "recording",
+        "members-0-reason": "new",
+        "members": [{"nik": citizen.nik}],
     }
+
+
+FAMILY_ROW = ("TOTAL_FORMS", "INITIAL_FORMS", "0-nik", "0-service", "0-reason")
 
 
 def endpoints(world) -> list[Endpoint]:
@@ -198,6 +208,27 @@ def endpoints(world) -> list[Endpoint]:
         Endpoint("booking form", "POST", "/appointments/new/", "form", booking, bodies=True),
         Endpoint("booking API", "POST", "/api/v1/appointments/", "json", booking, api=True, bodies=True),
         Endpoint("booking API (form-encoded)", "POST", "/api/v1/appointments/", "form", booking, api=True),
+        Endpoint(
+            "family booking form",
+            "POST",
+            "/appointments/new/",
+            "form",
+            [*booking, *(f"members-{key}" for key in FAMILY_ROW)],
+        ),
+        Endpoint(
+            "family booking API", "POST", "/api/v1/appointments/", "json", [*booking, "members"], api=True
+        ),
+        Endpoint(
+            "waiting list form",
+            "POST",
+            f"/sessions/{session.pk}/waitlist/",
+            "form",
+            ["nik", "kk", "service", "reason", "phone", "email"],
+            bodies=True,
+        ),
+        Endpoint("waiting list page", "GET", "/sessions/{}/waitlist/", "path"),
+        Endpoint("waiting list offer", "GET", "/waitlist/{}/", "path"),
+        Endpoint("waiting list offer token", "GET", "/waitlist/1/", "query", ["token"]),
         Endpoint("manage page", "GET", f"/appointments/{code}/", "query", ["token"]),
         Endpoint("manage page code", "GET", "/appointments/{}/", "path"),
         Endpoint("calendar file", "GET", f"/appointments/{code}/calendar.ics", "query", ["token"]),

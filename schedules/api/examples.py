@@ -209,6 +209,46 @@ BOOKED = OpenApiExample(
     },
     response_only=True,
 )
+BOOKING_FAMILY = OpenApiExample(
+    "Book a family in one slot",
+    value={
+        "nik": "3319014507800001",
+        "kk": "3319010102150007",
+        "service": "recording",
+        "reason": "new",
+        "slot": 341,
+        "phone": "081234567890",
+        "members": [{"nik": "3319014507080002"}, {"nik": "3319015507090003", "service": "recording"}],
+    },
+    request_only=True,
+)
+BOOKED_FAMILY = OpenApiExample(
+    "Booked a family",
+    value={
+        "code": "K7Q2MX9B",
+        "manage_token": "p3Jx9sQ0rT2vW8yZ1aB4cD7eF0gH3iK6",
+        "status": "active",
+        "slot": _SLOT_REF,
+        "session": _SESSION_REF,
+        "service": "recording",
+        "family": "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f",
+        "members": [
+            {
+                "code": "K7Q2MX9B",
+                "manage_token": "p3Jx9sQ0rT2vW8yZ1aB4cD7eF0gH3iK6",
+                "status": "active",
+                "service": "recording",
+            },
+            {
+                "code": "M4P8RT2C",
+                "manage_token": "Z2xq8VbN0mLk4JhG6fDs1aQw3eRt5yUi",
+                "status": "active",
+                "service": "recording",
+            },
+        ],
+    },
+    response_only=True,
+)
 # Read with the manage token (the public): the citizen without id and name.
 APPOINTMENT = OpenApiExample("A booking (read with its manage token)", value=_APPOINTMENT, response_only=True)
 STAFF_APPOINTMENT = OpenApiExample(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -238,6 +239,19 @@ class SeriesSerializer(serializers.ModelSerializer):
         return [session.date.isoformat() for session in series.sessions.order_by("date")]
 
 
+class FamilyMemberSerializer(serializers.Serializer):
+    nik = serializers.CharField(max_length=32, validators=[_no_markup])
+    service = serializers.ChoiceField(
+        choices=Service.choices, required=False, help_text="Default: the booking's `service`."
+    )
+    reason = serializers.ChoiceField(choices=Reason.choices, required=False, help_text="Default: `reason`.")
+
+    def validate_nik(self, value: str) -> str:
+        value = value.replace(" ", "")
+        validate_nik(value)
+        return value
+
+
 class BookingSerializer(serializers.Serializer):
     nik = serializers.CharField(max_length=32, validators=[_no_markup])
     kk = serializers.CharField(
@@ -253,6 +267,16 @@ class BookingSerializer(serializers.Serializer):
         max_length=20, required=False, default="", allow_blank=True, validators=[_no_markup]
     )
     email = serializers.EmailField(max_length=254, required=False, default="", allow_blank=True)
+    members = FamilyMemberSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=max(settings.SCHEDULES_FAMILY_MAX_MEMBERS - 1, 0),
+        help_text=(
+            "Family booking: more members of the same family card (`kk`), booked in the same slot "
+            "together or not at all. Each NIK must match `kk` (else the one `identity_mismatch`)."
+        ),
+    )
 
     def validate_nik(self, value: str) -> str:
         value = value.replace(" ", "")
@@ -329,6 +353,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return ticket.number if ticket else None
 
 
+class FamilyMemberCreatedSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    manage_token = serializers.CharField(help_text="This member's own secret; shown only once.")
+    status = serializers.CharField()
+    service = serializers.CharField()
+
+
 class AppointmentCreatedSerializer(serializers.Serializer):
     code = serializers.CharField()
     manage_token = serializers.CharField(help_text="Secret for GET/cancel/reschedule; shown only once.")
@@ -336,6 +367,12 @@ class AppointmentCreatedSerializer(serializers.Serializer):
     slot = SlotRefSerializer()
     session = SessionRefSerializer()
     service = serializers.CharField()
+    family = serializers.UUIDField(required=False, help_text="A family booking's id (family bookings only).")
+    members = FamilyMemberCreatedSerializer(
+        many=True,
+        required=False,
+        help_text="Every member of a family booking, the first included (family bookings only).",
+    )
 
 
 class FindBookingSerializer(serializers.Serializer):

@@ -331,17 +331,21 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         summary="Book a place (public; staff book walk-ins)",
         request=s.BookingSerializer,
         responses={201: s.AppointmentCreatedSerializer, **error_responses(400, 409, 429)},
-        examples=[ex.BOOKING, ex.BOOKED],
+        examples=[ex.BOOKING, ex.BOOKED, ex.BOOKING_FAMILY, ex.BOOKED_FAMILY],
         auth=[{}, {"tokenAuth": []}, {"cookieAuth": []}],
     )
     def create(self, request):
-        """Book a place: `{nik, kk, service, reason, slot, phone?, email?}`. 400 `identity_mismatch`
+        """Book a place: `{nik, kk, service, reason, slot, phone?, email?, members?}`; `members:
+        [{nik, service?, reason?}]` books more members of the same family card in the same slot, all
+        or none (409 `slot_full` when the places left are too few). 400 `identity_mismatch`
         (one answer for every failure) until the NIK and the family card number match a resident;
         then 409 `slot_full` when the slot is full, 400 `not_eligible` when the citizen may not get
         the service then."""
         data = s.BookingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if values["members"]:
+            return self._create_family(request, values)
         # Identity first: nothing about the resident (eligibility, bookings) is told before.
         citizen = citizen_identify_public(nik=values["nik"], kk=values["kk"], request=request)
         result = services.appointment_book(
@@ -353,16 +357,53 @@ class AppointmentViewSet(viewsets.GenericViewSet):
             email=values["email"],
             actor=request.user,  # staff rules only for desk staff of the slot's kecamatan (the service)
         )
-        appointment = result.appointment
+        return Response(self._created([result], family=None), status=status.HTTP_201_CREATED)
+
+    def _create_family(self, request, values: dict) -> Response:
+        """A family booking: every member's NIK against the one KK, then all places or none."""
+        rows = values["members"]
+        citizens = services.family_identify(
+            nik=values["nik"], kk=values["kk"], member_niks=[row["nik"] for row in rows], request=request
+        )
+        choices = [(values["service"], values["reason"])]
+        choices += [
+            (row.get("service", values["service"]), row.get("reason", values["reason"])) for row in rows
+        ]
+        result = services.appointments_book_family(
+            slot=values["slot"],
+            members=[
+                services.FamilyMember(citizen=citizen, service=service, reason=reason)
+                for citizen, (service, reason) in zip(citizens, choices, strict=True)
+            ],
+            phone=values["phone"],
+            email=values["email"],
+            actor=request.user,
+        )
+        return Response(self._created(result.bookings, family=result.family), status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _created(bookings: list, *, family) -> dict:
+        first = bookings[0].appointment
+        members = [
+            {
+                "code": result.appointment.code,
+                "manage_token": result.manage_token,
+                "status": result.appointment.status,
+                "service": result.appointment.service,
+            }
+            for result in bookings
+        ]
         body = {
-            "code": appointment.code,
-            "manage_token": result.manage_token,
-            "status": appointment.status,
-            "slot": s.SlotRefSerializer(appointment.slot).data,
-            "session": s.SessionRefSerializer(appointment.slot.session).data,
-            "service": appointment.service,
+            "code": first.code,
+            "manage_token": bookings[0].manage_token,
+            "status": first.status,
+            "slot": s.SlotRefSerializer(first.slot).data,
+            "session": s.SessionRefSerializer(first.slot.session).data,
+            "service": first.service,
         }
-        return Response(body, status=status.HTTP_201_CREATED)
+        if family:  # a family booking adds its id and every member
+            body.update({"family": str(family), "members": members})
+        return body
 
     @extend_schema(
         summary="Find my booking: the manage link sent again to the booking's phone or e-mail",

@@ -16,6 +16,14 @@ from schedules.services.appointments import (
     session_mark_no_shows,
 )
 from schedules.services.confirmations import appointment_confirm
+from schedules.services.family import (
+    FamilyBookingResult,
+    FamilyMember,
+    appointments_book_family,
+    family_confirm,
+    family_identify,
+    family_of,
+)
 from schedules.services.manage_links import (
     appointment_manage_link_resend,
     appointment_manage_link_send,
@@ -38,9 +46,18 @@ from schedules.services.sessions import (
     session_update,
     slot_remove,
 )
+from schedules.services.waiting_list import (
+    waitlist_join,
+    waitlist_offer_accept,
+    waitlist_offer_decline,
+    waitlist_offer_send,
+    waitlist_sweep,
+)
 
 __all__ = [
     "BookingResult",
+    "FamilyBookingResult",
+    "FamilyMember",
     "SessionCancelResult",
     "appointment_book",
     "appointment_cancel",
@@ -53,8 +70,12 @@ __all__ = [
     "appointment_reminders_enqueue",
     "appointment_reschedule",
     "appointment_serve_here",
+    "appointments_book_family",
     "appointments_find",
     "citizen_verify",
+    "family_confirm",
+    "family_identify",
+    "family_of",
     "no_shows_enqueue",
     "queue_call_next",
     "series_create",
@@ -66,5 +87,10 @@ __all__ = [
     "visit_advance",
     "visit_complete_current",
     "visit_services_plan",
+    "waitlist_join",
+    "waitlist_offer_accept",
+    "waitlist_offer_decline",
+    "waitlist_offer_send",
+    "waitlist_sweep",
     "walk_in_register",
 ]

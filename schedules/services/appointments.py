@@ -31,7 +31,7 @@ from schedules.exceptions import (
     SlotFullError,
     SlotUnavailableError,
 )
-from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot
+from schedules.models import Appointment, OutreachSession, ScheduleEvent, Slot, WaitlistEntry
 from schedules.services.confirmations import appointment_confirmation_enqueue
 from schedules.services.eligibility import booking_eligibility_check
 from schedules.services.events import appointment_transition, event_log, staff_acting_on
@@ -105,6 +105,18 @@ def _place_refused(slot_id: int) -> Exception:
 
 def _release_place(slot_id: int) -> None:
     Slot.objects.filter(pk=slot_id).update(booked=F("booked") - 1)
+
+
+WAITLIST_SWEEP_TASK = "schedules.tasks.waitlist_sweep"
+
+
+def waitlist_nudge(session_id: int) -> None:
+    """A place of `session_id` was freed: after the commit, the waiting list's sweep offers it to
+    the first in line (schedules.services.waiting_list). Nothing when nobody waits there."""
+    if WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistEntry.Status.WAITING).exists():
+        outbox_enqueue(
+            WAITLIST_SWEEP_TASK, {"session_id": session_id}, dedupe_key=f"schedules:waitlist:{session_id}"
+        )
 
 
 def _insert(**fields) -> Appointment:
@@ -194,6 +206,8 @@ def _book(
     language: str,
     actor,
     now: dt.datetime,
+    family=None,
+    confirm: bool = True,
 ) -> Appointment:
     slot = Slot.objects.select_related("session").get(pk=slot_id)
     actor = staff_acting_on(actor, slot.session.kecamatan_id)
@@ -216,6 +230,7 @@ def _book(
         email=email,
         language=language[:8],
         booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        family=family,
         created_at=now,
     )
     if not _take_place(slot.pk):
@@ -229,7 +244,8 @@ def _book(
         actor=actor,
         to_status=Appointment.Status.ACTIVE,
     )
-    appointment_confirmation_enqueue(appointment)  # sent after the commit, never blocking the booking
+    if confirm:  # a family booking sends one confirmation for all its members instead
+        appointment_confirmation_enqueue(appointment)  # after the commit, never blocking the booking
     return appointment
 
 
@@ -285,6 +301,7 @@ def appointment_cancel(
         note=note,
     )
     _release_place(appointment.slot_id)
+    waitlist_nudge(appointment.slot.session_id)
     return appointment
 
 
@@ -315,6 +332,7 @@ def appointment_reschedule(
         raise _place_refused(new_slot.pk)
     old_slot = appointment.slot
     _release_place(old_slot.pk)
+    waitlist_nudge(old_slot.session_id)
     appointment.slot = new_slot
     appointment.reminder_sent_at = None  # a new day may need its own reminder
     appointment.save(update_fields=["slot", "reminder_sent_at"])

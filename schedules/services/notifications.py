@@ -14,7 +14,7 @@ from schedules.guidance import what_to_bring
 from schedules.manage_links import manage_link_url
 from schedules.messaging import sms_backend
 
-KINDS = ("confirmation", "reminder", "cancelled", "manage_link")
+KINDS = ("confirmation", "reminder", "cancelled", "manage_link", "family_confirmation")
 
 
 def rebook_url(appointment) -> str:

@@ -57,6 +57,7 @@ def main() -> None:
         logins[role] = user.username
     _admin_rows(today)
     coverage_recompute()
+    waitlist = _waitlist_offer(today)
 
     mine = world[A]
     reset_user = type(user).objects.get(username=logins["supervisor"])
@@ -77,6 +78,8 @@ def main() -> None:
                 # A booking the public manages (code and manage token).
                 "booking": {"code": hostile["code"], "token": hostile["token"]},
                 "queue_session": hostile["session"].pk,
+                # A full session with a waiting list, and an open offer of a freed place (its link).
+                "waitlist": waitlist,
                 "password_reset": {
                     "uidb64": urlsafe_base64_encode(force_bytes(reset_user.pk)),
                     "token": default_token_generator.make_token(reset_user),
@@ -103,6 +106,32 @@ def main() -> None:
             }
         )
     )
+
+
+def _waitlist_offer(today: dt.date) -> dict:
+    """A one-place session: booked, a resident waiting, the booking cancelled: the place is offered."""
+    from schedules.models import WaitlistEntry
+    from schedules.services import appointment_book, appointment_cancel, waitlist_join, waitlist_sweep
+    from schedules.services.waiting_list import offer_path
+    from tests.factories import OutreachSessionFactory, citizen_aged
+
+    day = today + dt.timedelta(days=5)
+    session = OutreachSessionFactory(
+        date=day, start_time=dt.time(8), end_time=dt.time(8, 15), slot_capacity=1, services=["recording"]
+    )
+    slot = session.slots.get()
+    first = appointment_book(slot=slot, citizen=citizen_aged(30, on=day), service="recording", reason="new")
+    waitlist_join(
+        session=session,
+        citizen=citizen_aged(31, on=day),
+        service="recording",
+        reason="new",
+        phone="081200000077",
+    )
+    appointment_cancel(appointment=first.appointment)
+    waitlist_sweep(session_id=session.pk)
+    entry = WaitlistEntry.objects.get(session=session, status=WaitlistEntry.Status.OFFERED)
+    return {"session": session.pk, "offer": offer_path(entry)}
 
 
 def _model(label: str):

@@ -140,6 +140,8 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "schedules:manage": [reverse("schedules:manage", args=[booking["code"], booking["token"]])],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
         "schedules:queue-state": [reverse("schedules:queue-state", args=[seed["queue_session"]])],
+        "schedules:waitlist-join": [reverse("schedules:waitlist-join", args=[seed["waitlist"]["session"]])],
+        "schedules:waitlist-offer": [seed["waitlist"]["offer"]],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
     found: dict[str, Page] = {}

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from schedules.services import appointment_book
+from schedules.models import WaitlistEntry
+from schedules.services import appointment_book, appointment_cancel, waitlist_join, waitlist_sweep
+from schedules.services.waiting_list import offer_path
 from tests.factories import OutreachSessionFactory, citizen_aged
 
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
@@ -55,6 +57,23 @@ def test_the_public_pages_have_no_serious_axe_violation(live_server, regions_tx,
         reason="new",
     )
     code, token = result.appointment.code, result.manage_token
+    # A full one-place session with a waiting list, and an offer of its freed place.
+    full = OutreachSessionFactory(
+        date=day, start_time=dt.time(8), end_time=dt.time(8, 15), slot_capacity=1, services=["recording"]
+    )
+    taken = appointment_book(
+        slot=full.slots.get(), citizen=citizen_aged(30, on=day), service="recording", reason="new"
+    )
+    waitlist_join(
+        session=full,
+        citizen=citizen_aged(31, on=day),
+        service="recording",
+        reason="new",
+        phone="081200000066",
+    )
+    appointment_cancel(appointment=taken.appointment)
+    waitlist_sweep(session_id=full.pk)
+    offer = offer_path(WaitlistEntry.objects.get(status="offered"))
     pages = {
         "home": "/",
         "book: choose a session": "/appointments/new/",
@@ -63,6 +82,8 @@ def test_the_public_pages_have_no_serious_axe_violation(live_server, regions_tx,
         "manage": f"/appointments/{code}/m/{token}/",
         # The TV queue display polls with a script (no meta refresh, which axe rates critical).
         "queue display": f"/sessions/{session.pk}/queue/",
+        "waiting list: join": f"/sessions/{full.pk}/waitlist/",
+        "waiting list: offer": offer,
     }
     found = {}
     for width in WIDTHS:
@@ -79,5 +100,12 @@ def test_the_public_pages_have_no_serious_axe_violation(live_server, regions_tx,
         page.evaluate(source.decode("utf-8"))
         if serious := _serious(page):
             found[f"{width}px book: errors"] = serious
+        # The form with a family member's row added (a plain submit, the page comes back).
+        page.goto(f"{live_server.url}{pages['book: the form']}")
+        page.get_by_test_id("add-member").click()
+        page.get_by_test_id("family-member").wait_for()
+        page.evaluate(source.decode("utf-8"))
+        if serious := _serious(page):
+            found[f"{width}px book: family row"] = serious
         page.close()
     assert found == {}, json.dumps(found, indent=1)
