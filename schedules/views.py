@@ -92,11 +92,13 @@ def _page_number(request) -> int | None:
 def home(request):
     """Upcoming published sessions with the places still free, filtered by service, kecamatan, kind.
 
-    The list under the form is the rush page's cached part (schedules/public_list.py)."""
+    Everything under the header is the rush page's cached part (schedules/public_list.py): kept only
+    for a valid filter and a page that exists, so a client cannot fill the cache."""
     form = SessionFilterForm(
         request.GET or None, kecamatan_choices=_kecamatan_choices(), kind_choices=SessionKind.choices
     )
-    filters = form.cleaned_data if form.is_valid() else {}
+    valid = form.is_valid() or not form.is_bound
+    filters = form.cleaned_data if form.is_bound and valid else {}
     wanted = {name: filters.get(name) or "" for name in ("service", "kecamatan", "kind")}
     today = timezone.localdate()
     number = _page_number(request)
@@ -106,13 +108,12 @@ def home(request):
         page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(number or request.GET.get("page"))
         query = urlencode({name: value for name, value in wanted.items() if value})
         earliest = sessions.filter(remaining__gt=0).order_by("earliest_free", "id").first()
-        context = {"page": page, "query": query, "earliest": earliest, "today": today}
-        # Only pages that exist are kept: a client cannot fill the cache with page numbers.
-        return render_to_string("schedules/_session_list.html", context), page.number == number
+        context = {"form": form, "page": page, "query": query, "earliest": earliest, "today": today}
+        return render_to_string("schedules/_home_content.html", context), valid and page.number == number
 
     key = public_list.fragment_key(language=translation.get_language(), day=today, page=number or 0, **wanted)
-    session_list = public_list.cached_fragment(key, build)
-    return render(request, "schedules/home.html", {"form": form, "session_list": mark_safe(session_list)})  # noqa: S308 - our own template's output
+    content = public_list.cached_fragment(key, build)
+    return render(request, "schedules/home.html", {"content": mark_safe(content)})  # noqa: S308 - our template's output
 
 
 def _form_token() -> str:

@@ -147,11 +147,14 @@ def test_each_language_and_filter_has_its_own_entry(client, session, day):
     assert cached_fragments() == 4  # one per language, filter and page
 
 
-@pytest.mark.parametrize("page", ["999999", "abc", "-1", "1" * 50, "2"])
-def test_pages_that_do_not_exist_are_answered_but_never_cached(client, session, page):
-    response = client.get(f"/?page={page}")
+@pytest.mark.parametrize(
+    "query",
+    ["page=999999", "page=abc", "page=-1", "page=" + "1" * 50, "page=2", "service=x", "kecamatan=33.19.99"],
+)
+def test_pages_or_filters_that_do_not_exist_are_answered_but_never_cached(client, session, query):
+    response = client.get(f"/?{query}")
     assert response.status_code == 200
-    assert 'data-testid="session"' in response.content.decode()  # the last (only) page
+    assert 'data-testid="session"' in response.content.decode()  # page 1 (the only one), unfiltered
     assert cached_fragments() == 0
     client.get("/?page=1")
     assert cached_fragments() == 1
