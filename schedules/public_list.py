@@ -1,8 +1,8 @@
 """The rush page's cache: the rendered public session list, per language, filter and page, shared by
 every worker (the `default` cache: the database, or whatever CACHES names), for a few seconds.
 
-- **Freshness.** Each cached fragment is stored with the *version* it was rendered under; one
-  `get_many` reads both, so a hit costs one cache read. `public_list_changed()` gives the list a
+- **Freshness.** Each cached fragment is stored with the *version* it was rendered under, and used
+  only while that version is the current one. `public_list_changed()` gives the list a
   new random version after the transaction that changed sessions or places commits: every
   fragment is then stale at once, in every worker. It is called by signals (a session, slot or
   booking saved or deleted, see `connect_signals`) and must be called by any write that changes
@@ -20,6 +20,9 @@ every worker (the `default` cache: the database, or whatever CACHES names), for 
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -55,23 +58,59 @@ def fragment_key(*, language: str, day, page: int, **filters: str) -> str:
     return f"{KEY_PREFIX}:" + ":".join(parts)
 
 
-def cached_fragment(key: str, build: Callable[[], tuple[str, bool]]) -> str:
-    """The fragment cached under `key`, or `build()` — (html, cacheable) — rendered and stored."""
-    seconds = cache_seconds()
-    if seconds <= 0:
-        return build()[0]
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
+# Each worker also keeps the fragments it served last (the shared copy is ~50 kB that the database
+# cache would otherwise send and decode on every request); they are used only while their version is
+# the shared current one, so an invalidation reaches every worker at its next request.
+LOCAL_ENTRIES = 64
+_local: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(key: str, version: str) -> str | None:
+    with _local_lock:
+        entry = _local.get(key)
+        if entry is None or entry[0] != version or entry[2] <= time.time():
+            return None
+        _local.move_to_end(key)
+        return entry[1]
+
+
+def _local_put(key: str, version: str, html: str, until: float) -> None:
+    with _local_lock:
+        _local[key] = (version, html, until)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def _current_version() -> str:
+    version = cache.get(VERSION_KEY)
     if version is None:
         version = _new_version()
         if not cache.add(VERSION_KEY, version, timeout=None):
             version = cache.get(VERSION_KEY, version)
-    hit = found.get(key)
-    if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version:
-        return hit[1]
+    return version
+
+
+def cached_fragment(key: str, build: Callable[[], tuple[str, bool]]) -> str:
+    """The fragment cached under `key`, or `build()` — (html, cacheable) — rendered and stored.
+    A hit costs one read of the (small) version key, plus the shared copy when this worker has none."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return build()[0]
+    version = _current_version()
+    html = _local_get(key, version)
+    if html is not None:
+        return html
+    shared = cache.get(key)
+    if isinstance(shared, tuple) and len(shared) == 3 and shared[0] == version and shared[2] > time.time():
+        _local_put(key, *shared)
+        return shared[1]
     html, cacheable = build()
     if cacheable:
-        cache.set(key, (version, html), seconds)
+        until = time.time() + seconds
+        cache.set(key, (version, html, until), seconds)
+        _local_put(key, version, html, until)
     return html
 
 
