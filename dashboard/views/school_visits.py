@@ -99,8 +99,8 @@ def school_visit(request):
     return render(request, "dashboard/school_visit.html", context)
 
 
-@require_POST
 @roles_required(SESSION_MANAGERS)
+@require_POST
 def school_visit_plan(request):
     """Create the school session of the list (as listed now, recomputed here): unpublished, with a
     place for every student; then its page. Errors go back to the list with the message."""
