@@ -114,7 +114,18 @@ def cached_fragment(key: str, build: Callable[[], tuple[str, bool]]) -> str:
     return html
 
 
-def _changed(sender, **kwargs) -> None:
+# A booking saved with only these fields changed (reminder or confirmation sent, contacts erased)
+# changes no place: the list stays as it is.
+_APPOINTMENT_FIELDS_SHOWN = frozenset({"status", "slot", "slot_id"})
+
+
+def _changed(sender, update_fields=None, **kwargs) -> None:
+    if (
+        sender.__name__ == "Appointment"
+        and update_fields is not None
+        and not _APPOINTMENT_FIELDS_SHOWN & set(update_fields)
+    ):
+        return
     public_list_changed()
 
 

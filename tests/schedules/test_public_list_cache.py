@@ -185,3 +185,20 @@ def test_a_committed_booking_through_the_form_invalidates_without_help(client, s
     )  # fmt: skip
     assert response.status_code == 303
     assert places(client) == "sisa 23 tempat"
+
+
+def test_a_booking_saved_without_a_change_of_place_keeps_the_list(
+    client, session, day, django_capture_on_commit_callbacks
+):
+    """A reminder or confirmation marked as sent re-renders nothing (the rush sends one per booking)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book(session, day)
+    assert places(client) == "sisa 23 tempat"
+    Slot.objects.filter(pk=first_slot(session).pk).update(booked=F("booked") + 1)  # unseen change
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        appointment.reminder_sent_at = timezone.now()
+        appointment.save(update_fields=["reminder_sent_at"])
+    assert not callbacks and places(client) == "sisa 23 tempat"
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment.save(update_fields=["status"])
+    assert places(client) == "sisa 22 tempat"
