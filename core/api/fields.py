@@ -28,3 +28,17 @@ class WallClockTimeField(serializers.TimeField):
         kwargs.setdefault("format", "%H:%M:%S")
         kwargs.setdefault("input_formats", ["%H:%M:%S", "%H:%M"])
         super().__init__(**kwargs)
+
+
+class AsciiDateField(serializers.DateField):
+    """An ISO date written in ASCII digits only.
+
+    DRF's ISO parsing matches any Unicode digit, so `１９９０-０１-０１` (full-width) would be read as
+    1990-01-01 while the HTML forms refuse it; the API refuses it the same way, with the field's
+    usual "invalid" message.
+    """
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not value.isascii():
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import WallClockTimeField
+from core.api.fields import AsciiDateField, WallClockTimeField
 from core.bounds import bounded_by
 from registrations.api.serializers import CitizenRefSerializer
 from registrations.nik import validate_kk, validate_nik
@@ -243,7 +243,7 @@ class BookingSerializer(serializers.Serializer):
     kk = serializers.CharField(
         max_length=32, validators=[_no_markup], help_text="The family card (KK) number: 16 digits."
     )
-    birth_date = serializers.DateField(
+    birth_date = AsciiDateField(
         required=False, help_text="Accepted but not needed: it is written in the NIK and proves nothing."
     )
     service = serializers.ChoiceField(choices=Service.choices)
@@ -383,7 +383,7 @@ class QueueTicketSerializer(serializers.ModelSerializer):
 
 class WalkInSerializer(serializers.Serializer):
     nik = serializers.CharField(max_length=32, validators=[_no_markup])
-    birth_date = serializers.DateField()
+    birth_date = AsciiDateField()
     service = serializers.ChoiceField(choices=Service.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
 

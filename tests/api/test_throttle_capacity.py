@@ -85,7 +85,7 @@ def _rush() -> float:
     for address in FIRST:
         limited = timed(_get, address)
         assert_error_shape(limited, 429, "throttled")
-        assert 0 < int(limited["Retry-After"]) <= 60
+        assert 0 < int(limited["Retry-After"]) <= 3600
         assert timed(_post_form, address).status_code == 429, address
     assert timed(_get, "10.2.0.1").status_code == 200  # a new client still has its budget
     return slowest

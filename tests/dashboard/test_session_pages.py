@@ -232,20 +232,26 @@ def test_checking_in_gives_a_number_then_one_click_starts_the_request(
     assert ">Complete the request</button>" in page
 
 
-def test_a_code_of_another_session_is_refused_at_this_desk(as_user, operator, today_session, regions):
+def test_a_code_of_another_session_offers_to_serve_it_here_and_changes_nothing_until_asked(
+    as_user, operator, today_session, regions
+):
     other_session = OutreachSessionFactory(date=timezone.localdate(), title="Lain", kecamatan="33.19.01")
     foreign = book(other_session, citizen_aged(25, on=timezone.localdate()))
     client = as_user(operator)
     url = f"/dashboard/sessions/{today_session.pk}/check-in/"
-    assert (
-        "No booking with this code at this session."
-        in client.get(url, {"code": foreign.code}).content.decode()
-    )
-    page = client.post(url, {"code": foreign.code}, follow=True).content.decode()
-    assert "No booking with this code at this session." in page
+    page = client.get(url, {"code": foreign.code}).content.decode()
+    assert "booked for another session: Lain" in page
+    assert f"/dashboard/sessions/{today_session.pk}/serve-here/{foreign.code}/" in page
+    assert foreign.citizen.nik not in page
     foreign.refresh_from_db()
     assert foreign.status == "active"
     assert client.post(f"{url}{foreign.code}/start/", {}).status_code == 404
+    assert (
+        client.get(url, {"code": "ZZZZ9999"})
+        .content.decode()
+        .count("No booking with this code at this session.")
+        == 1
+    )
 
 
 def test_checking_in_on_another_day_shows_the_domain_error(as_user, operator, regions):

@@ -72,6 +72,7 @@ def main() -> None:
                     "slot": mine[Slot].pk,
                     "appointment": mine[Appointment].code,
                     "location": mine[_model("blanks.StockLocation")].code,
+                    "visit": mine[_model("schedules.QueueTicket")].pk,
                 },
                 # A booking the public manages (code and manage token).
                 "booking": {"code": hostile["code"], "token": hostile["token"]},

@@ -57,6 +57,9 @@ SKIPPED = {
     "dashboard:check-in-action": POST_ONLY,
     "dashboard:walk-in": POST_ONLY,
     "dashboard:call-next": POST_ONLY,
+    "dashboard:serve-here": POST_ONLY,
+    "dashboard:visit-complete": POST_ONLY,
+    "dashboard:walk-in-resident": POST_ONLY,
     "dashboard:desk-sync": POST_ONLY + " (JSON; tests/dashboard/test_desk_offline.py)",
     "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
@@ -65,7 +68,7 @@ SKIPPED = {
     "schedules:reschedule": POST_ONLY,
     "schedules:calendar": "a file download (.ics; tests/schedules)",
 }
-MAX_SKIPPED = 24
+MAX_SKIPPED = 26
 
 # Pages drawn by their script after "load": what shows they are done.
 READY = {"api-docs": ".opblock"}
@@ -126,6 +129,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "Slot": SimpleNamespace(pk=objects["slot"]),
         "Appointment": SimpleNamespace(code=objects["appointment"]),
         "StockLocation": SimpleNamespace(code=objects["location"]),
+        "QueueTicket": SimpleNamespace(pk=objects["visit"]),
     }
     booking = seed["booking"]
     token = urllib.parse.urlencode({"token": booking["token"]})
@@ -328,6 +332,8 @@ def _post_only_url(entry, seed: dict) -> str:
     values = {
         "pk": objects["session"] if "session" in entry.pattern else objects["request"],
         "slot_id": objects["slot"],
+        "ticket_id": objects["visit"],
+        "citizen_id": objects["citizen"],
         "code": seed["booking"]["code"] if entry.name.startswith("schedules:") else objects["appointment"],
         "action": "start",
     }

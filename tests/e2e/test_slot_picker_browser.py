@@ -76,7 +76,7 @@ def test_a_citizen_picks_a_session_and_a_time_button_on_a_phone(live_server, reg
     assert checked_colour != "rgb(255, 255, 255)"  # the chosen time looks chosen
     assert _no_sideways_scroll(page)
     page.get_by_label(re.compile("NIK")).fill(citizen.nik)
-    page.fill("input[name=birth_date]", citizen.birth_date.isoformat())
+    page.fill("input[name=kk]", citizen.kk)
     _shot(page, tmp_path, "390-book-times")
     page.get_by_role("button", name="Daftar").click()
     page.wait_for_url(re.compile(r"/appointments/[A-Z2-9]{8}/confirmation/"))

@@ -52,7 +52,7 @@ def _book_on_the_page(client, session, citizen, **contacts):
     token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
     data = {
         "nik": citizen.nik,
-        "birth_date": citizen.birth_date.isoformat(),
+        "kk": citizen.kk,
         "service": "recording",
         "reason": "new",
         "slot": slot.pk,

@@ -337,7 +337,17 @@ def test_two_desks_offline_sync_in_either_order_to_the_same_state(session, desk,
             ("3319021101900003", "printing"),
         ],
         "schedule_events": sorted(
-            ["session_created", "booked", "booked", "checked_in", "checked_in", "walk_in"]
+            # Each completed booking closes its visit.
+            [
+                "session_created",
+                "booked",
+                "booked",
+                "checked_in",
+                "checked_in",
+                "walk_in",
+                "visit_closed",
+                "visit_closed",
+            ]
         ),
         "blank_issues": 2,
         "printed": ["3319021101900001", "3319021101900002"],
