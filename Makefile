@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run lock test lint format bench-import bench-coverage bench-dashboard bench-load clean
+.PHONY: run lock test lint format bench-import bench-coverage bench-dashboard bench-load bench-rush clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench-dashboard: $(VENV)/.installed-test
 # Morning rush: 200 citizens booking + 10 staff on the dashboard, 60 s, gunicorn + PostgreSQL (loopback).
 bench-load: $(VENV)/.installed-test
 	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# The rush page (public session list) vs /healthz on one production-mode gunicorn (target: >= 0.5x).
+bench-rush: $(VENV)/.installed-test
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python bench/rush.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

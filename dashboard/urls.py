@@ -28,6 +28,7 @@ urlpatterns = [
     path("targets/export/", targets.targets_export, name="targets-export"),
     path("schools/visit/", school_visits.school_visit, name="school-visit"),
     path("schools/visit/export/", school_visits.school_visit_export, name="school-visit-export"),
+    path("schools/visit/plan/", school_visits.school_visit_plan, name="school-visit-plan"),
     path("citizens/", citizens.citizen_list, name="citizens"),
     path("citizens/export/", citizens.citizens_export, name="citizens-export"),
     path("citizens/<int:pk>/", citizens.citizen_detail, name="citizen"),

@@ -621,6 +621,10 @@ SCHEDULES_BOOKING_WINDOW_DAYS = env_int("SCHEDULES_BOOKING_WINDOW_DAYS", 30)
 # Latest public booking: this many minutes before the slot starts (staff booking a walk-in may book
 # until the slot ends).
 SCHEDULES_BOOKING_CUTOFF_MINUTES = env_int("SCHEDULES_BOOKING_CUTOFF_MINUTES", 30)
+# The public session list (the rush page) is cached this many seconds per language, filter and page,
+# and re-rendered at once after a booking, cancel or session change (schedules/public_list.py); 0 turns
+# the cache off. The booking itself always re-checks capacity in the database.
+SCHEDULES_PUBLIC_LIST_CACHE_SECONDS = env_int("SCHEDULES_PUBLIC_LIST_CACHE_SECONDS", 15)
 # Latest cancel or move by the citizen: this many minutes before the booked slot starts.
 SCHEDULES_CHANGE_CUTOFF_MINUTES = env_int("SCHEDULES_CHANGE_CUTOFF_MINUTES", 120)
 # The offline desk (issue 17): how long a tablet may keep a session's downloaded bookings before

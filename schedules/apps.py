@@ -27,3 +27,7 @@ class SchedulesConfig(AppConfig):
         from schedules.receivers import close_visit_of_request
 
         service_request_closed.connect(close_visit_of_request, dispatch_uid="schedules.close_visit")
+
+        from schedules.public_list import connect_signals
+
+        connect_signals()

@@ -4,6 +4,7 @@ file and the queue display. Thin: parse, call a service, render."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import segno
 from django.conf import settings
@@ -11,9 +12,11 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,7 +27,7 @@ from core.exceptions import ApplicationError
 from core.forms import form_add_application_error
 from regions.models import Kecamatan
 from registrations.services.identity import citizen_identify_public
-from schedules import selectors, services
+from schedules import public_list, selectors, services
 from schedules.codes import new_manage_token
 from schedules.exceptions import (
     BookingClosedError,
@@ -74,28 +77,55 @@ def _too_many(request, wait: int | None) -> HttpResponse:
     return response
 
 
+_KECAMATAN_CHOICES_SECONDS = 300
+_kecamatan_memo: dict = {}
+
+
 def _kecamatan_choices() -> list[tuple[str, str]]:
-    return list(
-        Kecamatan.objects.filter(kabupaten_id=settings.KUDUS_KABUPATEN_CODE).values_list("code", "name")
-    )
+    """The kabupaten's kecamatan (code, name), kept a few minutes per process: regions change only
+    with `load_regions`, and the rush page should not ask the database for them every time."""
+    now = time.monotonic()
+    if _kecamatan_memo.get("until", 0) < now:
+        _kecamatan_memo["choices"] = list(
+            Kecamatan.objects.filter(kabupaten_id=settings.KUDUS_KABUPATEN_CODE).values_list("code", "name")
+        )
+        _kecamatan_memo["until"] = now + _KECAMATAN_CHOICES_SECONDS
+    return _kecamatan_memo["choices"]
+
+
+def _page_number(request) -> int | None:
+    """The page asked for, if it is a plain number (anything else shows page 1, uncached)."""
+    value = request.GET.get("page")
+    if value is None:
+        return 1
+    return int(value) if value.isdigit() and len(value) < 6 else None
 
 
 def home(request):
-    """Upcoming published sessions with the places still free, filtered by service, kecamatan, kind."""
+    """Upcoming published sessions with the places still free, filtered by service, kecamatan, kind.
+
+    Everything under the header is the rush page's cached part (schedules/public_list.py): kept only
+    for a valid filter and a page that exists, so a client cannot fill the cache."""
     form = SessionFilterForm(
         request.GET or None, kecamatan_choices=_kecamatan_choices(), kind_choices=SessionKind.choices
     )
-    filters = form.cleaned_data if form.is_valid() else {}
-    sessions = selectors.sessions_public(
-        service=filters.get("service") or None,
-        kecamatan=filters.get("kecamatan") or None,
-        kind=filters.get("kind") or None,
-    )
-    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = urlencode({key: value for key, value in filters.items() if value})
-    earliest = sessions.filter(remaining__gt=0).order_by("earliest_free", "id").first()
-    context = {"form": form, "page": page, "query": query, "earliest": earliest}
-    return render(request, "schedules/home.html", {**context, "today": timezone.localdate()})
+    valid = form.is_valid() or not form.is_bound
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    wanted = {name: filters.get(name) or "" for name in ("service", "kecamatan", "kind")}
+    today = timezone.localdate()
+    number = _page_number(request)
+
+    def build() -> tuple[str, bool]:
+        sessions = selectors.sessions_public(**{name: value or None for name, value in wanted.items()})
+        page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(number or request.GET.get("page"))
+        query = urlencode({name: value for name, value in wanted.items() if value})
+        earliest = sessions.filter(remaining__gt=0).order_by("earliest_free", "id").first()
+        context = {"form": form, "page": page, "query": query, "earliest": earliest, "today": today}
+        return render_to_string("schedules/_home_content.html", context), valid and page.number == number
+
+    key = public_list.fragment_key(language=translation.get_language(), day=today, page=number or 0, **wanted)
+    content = public_list.cached_fragment(key, build)
+    return render(request, "schedules/home.html", {"content": mark_safe(content)})  # noqa: S308 - our template's output
 
 
 def _form_token() -> str:

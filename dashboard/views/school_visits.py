@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from core.access import DESK_STAFF
+from core.access import DESK_STAFF, SESSION_MANAGERS
+from core.exceptions import ApplicationError
 from core.exports import export_response
 from dashboard.access import roles_required
 from dashboard.exports import export_allowed, export_audit, export_check, export_format
@@ -18,6 +25,7 @@ from dashboard.targets import plan_session_url
 from registrations.school_visits import school_visit_students
 from registrations.selectors import can_see_full_personal_data
 from schedules.models import SessionKind
+from schedules.services.school_sessions import school_session_plan
 
 SERVICE_LABELS = {
     "recording": gettext_lazy("recording"),
@@ -29,6 +37,7 @@ EXPORT_LABELS = (
     gettext_lazy("full name"),
     gettext_lazy("sex"),
     gettext_lazy("age on the visit day"),
+    gettext_lazy("birth year"),
     gettext_lazy("desa"),
     gettext_lazy("services needed"),
 )
@@ -47,8 +56,8 @@ class SchoolVisitForm(forms.Form):
         return day
 
 
-def _students(request):
-    form = SchoolVisitForm(request.GET or None)
+def _students(request, data=None):
+    form = SchoolVisitForm(data if data is not None else (request.GET or None))
     if not form.is_valid():
         return form, None
     full_nik = can_see_full_personal_data(request.user)
@@ -90,6 +99,38 @@ def school_visit(request):
     return render(request, "dashboard/school_visit.html", context)
 
 
+@roles_required(SESSION_MANAGERS)
+@require_POST
+def school_visit_plan(request):
+    """Create the school session of the list (as listed now, recomputed here): unpublished, with a
+    place for every student; then its page. Errors go back to the list with the message."""
+    form, students = _students(request, data=request.POST)
+    if students is None:
+        raise BadRequest("school and date are required")
+    school, day = form.cleaned_data["school"], form.cleaned_data["date"]
+    back = f"{reverse('dashboard:school-visit')}?{urlencode({'school': school, 'date': day.isoformat()})}"
+    kecamatan = Counter(s.kecamatan for s in students).most_common(1)
+    services = [key for key in SERVICE_LABELS if any(key in s.services for s in students)]
+    try:
+        session = school_session_plan(
+            school=school,
+            date=day,
+            expected=len(students),
+            services=services,
+            kecamatan=kecamatan[0][0] if kecamatan else "",
+            actor=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(
+        request,
+        _("School session created, not published: %(places)s places for %(count)s students.")
+        % {"places": session.slot_capacity * session.slots.count(), "count": len(students)},
+    )
+    return redirect("dashboard:session", pk=session.pk)
+
+
 @roles_required(DESK_STAFF)
 def school_visit_export(request):
     export_check(request)
@@ -102,7 +143,15 @@ def school_visit_export(request):
         request, what="school visit list", format=file_format, filters=request.GET.dict(), full_nik=full_nik
     )
     rows = (
-        (s.nik, s.full_name, s.sex, s.age, s.desa, ", ".join(str(SERVICE_LABELS[k]) for k in s.services))
+        (
+            s.nik,
+            s.full_name,
+            s.sex,
+            s.age,
+            s.birth_year,
+            s.desa,
+            ", ".join(str(SERVICE_LABELS[k]) for k in s.services),
+        )
         for s in students
     )
     name = f"kunjungan-{slugify(form.cleaned_data['school'])[:40]}-{form.cleaned_data['date']:%Y%m%d}"

@@ -60,6 +60,7 @@ SKIPPED = {
     "dashboard:serve-here": POST_ONLY,
     "dashboard:visit-complete": POST_ONLY,
     "dashboard:walk-in-resident": POST_ONLY,
+    "dashboard:school-visit-plan": POST_ONLY,
     "dashboard:desk-sync": POST_ONLY + " (JSON; tests/dashboard/test_desk_offline.py)",
     "dashboard:targets-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
     "dashboard:citizens-export": "a file download (XLSX; tests/dashboard/test_exports.py)",
