@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from core.exceptions import NotPermittedError
 from schedules.models import Appointment, OutreachSession
 from schedules.services import school_sessions
 from schedules.services.school_sessions import SchoolSessionExistsError, school_session_plan
@@ -148,3 +149,20 @@ def test_two_clicks_at_once_create_one_session(regions_tx, monkeypatch, serialis
         assert OutreachSession.objects.filter(kind="school", date=VISIT).count() == 1
     else:
         assert created == 2, results
+
+
+def test_the_service_checks_who_acts(jati_operator, viewer, operator):
+    """Called directly: staff of another kecamatan or a viewer get the core error and nothing is written;
+    the same call by the kecamatan's operator creates the session."""
+    call = {
+        "school": SCHOOL,
+        "date": VISIT,
+        "expected": 10,
+        "services": ["recording"],
+        "kecamatan": "33.19.01",
+    }
+    for actor in (jati_operator, viewer):
+        with pytest.raises(NotPermittedError):
+            school_session_plan(**call, actor=actor)
+    assert not OutreachSession.objects.exists()
+    assert school_session_plan(**call, actor=operator).kecamatan_id == "33.19.01"
