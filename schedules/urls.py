@@ -25,5 +25,6 @@ urlpatterns = [
     path("sessions/<int:session_id>/queue/", views.queue_display, name="queue"),
     path("sessions/<int:session_id>/queue/state/", views.queue_state, name="queue-state"),
     path("sessions/<int:session_id>/waitlist/", views.waitlist_join, name="waitlist-join"),
-    path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist-offer"),
+    path("waitlist/<int:entry_id>/<str:token>/", views.waitlist_offer, name="waitlist-offer"),
+    path("waitlist/<int:entry_id>/", views.waitlist_offer),
 ]

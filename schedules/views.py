@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
+from functools import partial
 
 import segno
 from django.conf import settings
@@ -152,14 +154,16 @@ def _manage_url(code: str, token: str) -> str:
     return reverse("schedules:manage", args=[code, token])
 
 
-def _old_link_redirect(request, url_name: str, code: str):
+def _old_link_redirect(request, url_name: str, key, opens: Callable[[str], object]):
     """A link of the older form, `?token=` in the query string: 302 to the same page with the token
-    in the path (other parameters kept); without a token, 404."""
+    in the path (other parameters kept). Only a token that `opens` the object (which raises Http404
+    otherwise) is sent on: a guessed or malformed one is a 404 here, as on the page itself."""
     query = request.GET.copy()
     token = query.pop("token", [""])[-1]
     if not token:
         raise Http404
-    url = reverse(url_name, args=[code, token])
+    opens(token)
+    url = reverse(url_name, args=[key, token])
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
@@ -380,7 +384,7 @@ def _appointment_context(request, appointment: Appointment, token: str) -> dict:
 @never_cache
 def confirmation(request, code: str, token: str | None = None):
     if token is None:
-        return _old_link_redirect(request, "schedules:confirmation", code)
+        return _old_link_redirect(request, "schedules:confirmation", code, partial(_appointment_or_404, code))
     appointment = _appointment_or_404(code, token)
     context = _appointment_context(request, appointment, token)
     # A family booking: the other members, each with its own private link (signed, like a message's).
@@ -419,7 +423,7 @@ def _add_reschedule(
 @never_cache
 def manage(request, code: str, token: str | None = None):
     if token is None:
-        return _old_link_redirect(request, "schedules:manage", code)
+        return _old_link_redirect(request, "schedules:manage", code, partial(_appointment_or_404, code))
     appointment = _appointment_or_404(code, token)
     context = _appointment_context(request, appointment, token)
     _add_reschedule(context, appointment, token, session_id=_int_param(request, "session"))
@@ -481,7 +485,7 @@ def reschedule(request, code: str):
 def calendar(request, code: str, token: str | None = None):
     """The booking as an .ics file (without the private manage link: calendars are shared)."""
     if token is None:
-        return _old_link_redirect(request, "schedules:calendar", code)
+        return _old_link_redirect(request, "schedules:calendar", code, partial(_appointment_or_404, code))
     appointment = _appointment_or_404(code, token)
     slot, session = appointment.slot, appointment.slot.session
     cal = Calendar()
@@ -613,10 +617,23 @@ def waitlist_join(request, session_id: int):
 @never_cache
 @sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
-def waitlist_offer(request, entry_id: int):
+def _offer_or_404(entry_id: int, token: str):
+    entry = offer_by_token(entry_id, token)
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def waitlist_offer(request, entry_id: int, token: str | None = None):
     """The offer of a freed place (from the signed link in the message): accept books it, decline
-    gives it to the next in line."""
-    token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    gives it to the next in line. A link of the older form (`?token=`) redirects to the path form."""
+    if token is None:
+        if request.method == "POST":
+            token = request.POST.get("token")
+        else:
+            return _old_link_redirect(
+                request, "schedules:waitlist-offer", entry_id, partial(_offer_or_404, entry_id)
+            )
     entry = offer_by_token(entry_id, token)
     if entry is None:
         raise Http404

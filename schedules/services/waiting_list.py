@@ -30,7 +30,6 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError, ConflictError
@@ -284,8 +283,8 @@ def offer_link_value(entry: WaitlistEntry) -> str:
 
 
 def offer_path(entry: WaitlistEntry) -> str:
-    path = reverse("schedules:waitlist-offer", args=[entry.pk])
-    return f"{path}?{urlencode({'token': offer_link_value(entry)})}"
+    # The signed value is a path segment (masked in every log: core.url_secrets), not a query string.
+    return reverse("schedules:waitlist-offer", args=[entry.pk, offer_link_value(entry)])
 
 
 def offer_by_token(entry_id: int, token: str | None) -> WaitlistEntry | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone, translation
@@ -31,7 +30,7 @@ from schedules.services.waiting_list import (
 )
 from tests.factories import OutreachSessionFactory, citizen_aged
 
-OFFER_RE = re.compile(r"http://testserver-public(/waitlist/(\d+)/\?token=\S+)")
+OFFER_RE = re.compile(r"http://testserver-public(/waitlist/(\d+)/[^/\s?]+/)")
 
 
 @pytest.fixture(autouse=True)
@@ -112,9 +111,8 @@ def test_a_cancelled_place_is_offered_to_the_first_in_line_and_held(
     page = client.get(path)
     assert page.status_code == 200 and 'data-testid="offer-open"' in page.content.decode()
     # Accepting books it through the booking service: an active booking, the place counted once.
-    response = client.post(
-        path.split("?")[0], {"token": unquote(path.split("token=")[1]), "action": "accept"}
-    )
+    assert "?" not in path  # the signed value is a path segment, never a query string
+    response = client.post(path, {"action": "accept"})
     assert response.status_code == 303
     first.refresh_from_db()
     assert first.status == "booked" and first.appointment.status == "active"
@@ -151,8 +149,12 @@ def test_declining_passes_the_place_on_and_the_link_is_bound_to_its_offer(
         appointment_cancel(appointment=full[0])
     first.refresh_from_db()
     path = offer_path(first)
-    assert client.get(path.replace("token=", "token=x")).status_code == 404
-    assert client.get(f"/waitlist/{second.pk}/?{path.split('?')[1]}").status_code == 404
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(f"/waitlist/{first.pk}/x{token}/").status_code == 404
+    assert client.get(f"/waitlist/{second.pk}/{token}/").status_code == 404
+    # A link of the older form (`?token=`) is sent on to the path form.
+    old = client.get(f"/waitlist/{first.pk}/", {"token": token})
+    assert old.status_code == 302 and old["Location"] == path
     with django_capture_on_commit_callbacks(execute=True):
         assert waitlist_offer_decline(entry=first)
     first.refresh_from_db()
@@ -160,7 +162,7 @@ def test_declining_passes_the_place_on_and_the_link_is_bound_to_its_offer(
     assert first.status == "left" and second.status == "offered"
     page = client.get(path)
     assert 'data-testid="offer-closed"' in page.content.decode()
-    gone = client.post(path.split("?")[0], {"token": unquote(path.split("token=")[1]), "action": "accept"})
+    gone = client.post(path, {"action": "accept"})
     assert gone.status_code == 409
 
 
@@ -182,7 +184,8 @@ def test_the_join_page_answers_generically_until_identity_matches(client, sessio
     assert client.get(f"/sessions/{session.pk}/waitlist/").status_code == 200
     assert client.get("/sessions/999999/waitlist/").status_code == 404
     assert client.get("/sessions/99999999999999999999999/waitlist/").status_code == 404
-    assert client.get("/waitlist/99999999999999999999999/?token=x").status_code == 404
+    assert client.get("/waitlist/99999999999999999999999/x/").status_code == 404
+    assert client.get("/waitlist/1/").status_code == 404  # no token at all
     assert client.post("/waitlist/1/", {"token": "x" * 5000, "action": "accept"}).status_code == 404
     booking_page = client.get(f"/appointments/new/?session={session.pk}").content.decode()
     assert f"/sessions/{session.pk}/waitlist/" in booking_page
