@@ -112,11 +112,10 @@ def _manage_url(code: str, token: str) -> str:
 
 def _old_link_redirect(request, url_name: str, code: str):
     """A link of the older form, `?token=` in the query string: 302 to the same page with the token
-    in the path (other parameters kept); without a token, 404."""
+    in the path (other parameters kept) when it opens the booking; else 404, as a wrong token."""
     query = request.GET.copy()
     token = query.pop("token", [""])[-1]
-    if not token:
-        raise Http404
+    _appointment_or_404(code, token)
     url = reverse(url_name, args=[code, token])
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 

@@ -68,8 +68,9 @@ SKIPPED = {
     "schedules:cancel": POST_ONLY,
     "schedules:reschedule": POST_ONLY,
     "schedules:calendar": "a file download (.ics; tests/schedules)",
+    "schedules:calendar-query": "an older .ics link (?token=): redirects to the file download",
 }
-MAX_SKIPPED = 27
+MAX_SKIPPED = 28
 
 # Pages drawn by their script after "load": what shows they are done.
 READY = {"api-docs": ".opblock"}
@@ -139,6 +140,13 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         ],
         "schedules:manage": [reverse("schedules:manage", args=[booking["code"], booking["token"]])],
         "schedules:queue": [reverse("schedules:queue", args=[seed["queue_session"]])],
+        # Links of the older form (`?token=`): the browser follows their redirect to the page.
+        "schedules:confirmation-query": [
+            f"{reverse('schedules:confirmation-query', args=[booking['code']])}?token={booking['token']}"
+        ],
+        "schedules:manage-query": [
+            f"{reverse('schedules:manage-query', args=[booking['code']])}?token={booking['token']}"
+        ],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
     found: dict[str, Page] = {}
