@@ -614,9 +614,6 @@ def waitlist_join(request, session_id: int):
     return render(request, "schedules/waitlist_join.html", context)
 
 
-@never_cache
-@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
-@require_http_methods(["GET", "POST"])
 def _offer_or_404(entry_id: int, token: str):
     entry = offer_by_token(entry_id, token)
     if entry is None:
@@ -624,6 +621,9 @@ def _offer_or_404(entry_id: int, token: str):
     return entry
 
 
+@never_cache
+@sensitive_post_parameters(*PERSONAL_POST_FIELDS)
+@require_http_methods(["GET", "POST"])
 def waitlist_offer(request, entry_id: int, token: str | None = None):
     """The offer of a freed place (from the signed link in the message): accept books it, decline
     gives it to the next in line. A link of the older form (`?token=`) redirects to the path form."""
@@ -634,9 +634,7 @@ def waitlist_offer(request, entry_id: int, token: str | None = None):
             return _old_link_redirect(
                 request, "schedules:waitlist-offer", entry_id, partial(_offer_or_404, entry_id)
             )
-    entry = offer_by_token(entry_id, token)
-    if entry is None:
-        raise Http404
+    entry = _offer_or_404(entry_id, token)
     context = {}
     status = 200
     if request.method == "POST":

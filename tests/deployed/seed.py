@@ -112,7 +112,7 @@ def _waitlist_offer(today: dt.date) -> dict:
     """A one-place session: booked, a resident waiting, the booking cancelled: the place is offered."""
     from schedules.models import WaitlistEntry
     from schedules.services import appointment_book, appointment_cancel, waitlist_join, waitlist_sweep
-    from schedules.services.waiting_list import offer_path
+    from schedules.services.waiting_list import offer_link_value, offer_path
     from tests.factories import OutreachSessionFactory, citizen_aged
 
     day = today + dt.timedelta(days=5)
@@ -131,7 +131,12 @@ def _waitlist_offer(today: dt.date) -> dict:
     appointment_cancel(appointment=first.appointment)
     waitlist_sweep(session_id=session.pk)
     entry = WaitlistEntry.objects.get(session=session, status=WaitlistEntry.Status.OFFERED)
-    return {"session": session.pk, "offer": offer_path(entry)}
+    return {
+        "session": session.pk,
+        "offer": offer_path(entry),
+        "entry": entry.pk,
+        "token": offer_link_value(entry),
+    }
 
 
 def _model(label: str):

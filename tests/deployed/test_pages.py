@@ -51,8 +51,9 @@ SKIPPED = {
     "dashboard:school-visit-export": "a file download (CSV/XLSX; tests/dashboard/test_school_visits.py)",
     "dashboard:citizen-data-export": "a file download (JSON; tests/dashboard/test_citizen_data_export.py)",
     "schedules:calendar": "a file download (.ics; tests/schedules)",
+    "schedules:calendar-query": "an older .ics link (?token=): redirects to the file download",
 }
-MAX_SKIPPED = 14
+MAX_SKIPPED = 15
 
 # The targets of forms, which only take a POST: the stage checks that each
 # answers a GET with 405, so no page a browser could open hides here.
@@ -147,6 +148,17 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "schedules:queue-state": [reverse("schedules:queue-state", args=[seed["queue_session"]])],
         "schedules:waitlist-join": [reverse("schedules:waitlist-join", args=[seed["waitlist"]["session"]])],
         "schedules:waitlist-offer": [seed["waitlist"]["offer"]],
+        # Links of the older form (`?token=`): the browser follows their redirect to the page.
+        "schedules:confirmation-query": [
+            f"{reverse('schedules:confirmation-query', args=[booking['code']])}?token={booking['token']}"
+        ],
+        "schedules:manage-query": [
+            f"{reverse('schedules:manage-query', args=[booking['code']])}?token={booking['token']}"
+        ],
+        "schedules:waitlist-offer-query": [
+            f"{reverse('schedules:waitlist-offer-query', args=[seed['waitlist']['entry']])}"
+            f"?token={seed['waitlist']['token']}"
+        ],
         "password_reset_confirm": [reverse("password_reset_confirm", kwargs=seed["password_reset"])],
     }
     found: dict[str, Page] = {}
