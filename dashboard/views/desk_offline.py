@@ -87,6 +87,7 @@ def desk_offline_page(request, pk: int):
         "choose_location": _("Choose the stock location for a printing."),
         "walk_in_needs": _("Enter the NIK, the birth date and at least one service."),
         "walk_in_queued": _("Walk-in queued."),
+        "service_labels": {value: str(label) for value, label in ServiceRequest.Service.choices},
     }
     return render(
         request,

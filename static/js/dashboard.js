@@ -49,4 +49,37 @@
     var input = event.target;
     if (input && input.matches && input.matches("input[data-scan]")) { input.select(); }
   });
+  // Logging out deletes this browser's site data (Clear-Site-Data), the offline desk's actions not
+  // yet synced included (IndexedDB "kudus-desk", store "queue"). From any page, count them first and
+  // ask before deleting them. The desk's own page syncs before it submits the logout again.
+  function waitingDeskActions() {
+    return new Promise(function (resolve) {
+      if (!window.indexedDB) { resolve(0); return; }
+      var request = window.indexedDB.open("kudus-desk");
+      request.onupgradeneeded = function () {
+        request.transaction.abort(); // no desk database here: do not create one
+      };
+      request.onerror = function () { resolve(0); };
+      request.onsuccess = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains("queue")) { db.close(); resolve(0); return; }
+        var count = db.transaction("queue", "readonly").objectStore("queue").count();
+        count.onsuccess = function () { db.close(); resolve(count.result); };
+        count.onerror = function () { db.close(); resolve(0); };
+      };
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-logout]") || form.dataset.confirmed) { return; }
+    if (document.getElementById("desk") && !form.dataset.synced) { return; } // the desk syncs first
+    event.preventDefault();
+    waitingDeskActions().then(function (waiting) {
+      var message = form.dataset.unsynced.replace("%(count)s", String(waiting));
+      if (waiting === 0 || window.confirm(message)) {
+        form.dataset.confirmed = "1";
+        form.requestSubmit();
+      }
+    });
+  });
 })();

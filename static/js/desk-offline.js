@@ -263,7 +263,7 @@
         const row = document.createElement('tr');
         row.dataset.walkin = `${index}-${service}`;
         cell(row, w.nik).className = 'mono';
-        cell(row, service);
+        cell(row, T.service_labels[service] || service);
         const status = w.status[service];
         const waits = service !== current && status === 'queued';
         cell(row, waits ? `${T[status] || status} — ${T.after_previous}` : (T[status] || status));
@@ -310,7 +310,7 @@
         event.preventDefault();
         await sync();
         form.dataset.synced = '1';
-        form.submit();
+        form.requestSubmit(); // dashboard.js then asks before deleting actions that did not sync
       });
     });
     if (navigator.onLine) {

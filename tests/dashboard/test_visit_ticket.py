@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -49,7 +50,13 @@ def test_a_walk_in_ticket_shows_number_services_session_time_and_qr_but_no_perso
 def test_a_booking_ticket_holds_the_booking_code(as_user, field_staff, session):
     citizen = citizen_aged(30, on=timezone.localdate())
     slot = session.slots.order_by("starts_at").last()
-    booking = appointment_book(slot=slot, citizen=citizen, service="recording", reason="new").appointment
+    booking = appointment_book(  # booked the day before (whatever the time of the run)
+        slot=slot,
+        citizen=citizen,
+        service="recording",
+        reason="new",
+        now=timezone.now() - dt.timedelta(days=1),
+    ).appointment
     ticket = appointment_check_in(code=booking.code, actor=field_staff, session=session)
     page = as_user(field_staff).get(ticket_url(ticket)).content.decode()
     assert f'<p class="ticket-code">{booking.code}</p>' in page

@@ -202,9 +202,10 @@ def test_the_desk_scans_a_booking_qr_with_the_camera_at_390_px(
     session = OutreachSessionFactory(date=today, kind="cfd", title="CFD kamera", kecamatan="33.19.01",
                                      start_time=dt.time(0, 0), end_time=dt.time(23, 45))  # fmt: skip
     citizen = citizen_aged(20, on=today, full_name="Warga Kamera")
-    booking = appointment_book(
-        slot=session.slots.order_by("-starts_at")[0], citizen=citizen, service="recording", reason="new"
-    ).appointment
+    booking = appointment_book(  # booked the day before, as citizens do (whatever the time of the run)
+        slot=session.slots.order_by("-starts_at")[0], citizen=citizen, service="recording", reason="new",
+        now=timezone.now() - dt.timedelta(days=1),
+    ).appointment  # fmt: skip
     video = tmp_path / "qr.y4m"
     qr_y4m(video, booking.code)
     fake_camera = ("--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}",
