@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -111,3 +112,13 @@ def test_the_messages_link_the_notice(booking, settings):
     mail.outbox = []
     appointment_message_send(booking.appointment, kind="confirmation")
     assert "https://layanan.example.test/privacy/" in mail.outbox[0].body
+
+
+def test_every_message_to_a_resident_by_mail_links_the_notice():
+    bodies = sorted((Path(__file__).resolve().parents[1] / "templates" / "emails").glob("*-body.txt"))
+    to_residents = [body for body in bodies if body.name.startswith(("appointment-", "waitlist-"))]
+    assert len(to_residents) >= 6
+    missing = [
+        body.name for body in to_residents if "{{ privacy_url }}" not in body.read_text(encoding="utf-8")
+    ]
+    assert missing == []

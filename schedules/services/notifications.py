@@ -52,7 +52,7 @@ def appointment_message_send(appointment, *, kind: str, extra: dict | None = Non
             # One line for SMS (the items are lazy strings, which the join filter does not take).
             "bring_line": " ".join(
                 str(item) for item in what_to_bring(appointment.service, appointment.reason)
-            ),
+            ).rstrip("."),  # the text goes on with its own full stop
             "rebook_url": rebook_url(appointment),
             "manage_url": manage_link_url(appointment),
             "site_url": settings.PUBLIC_BASE_URL,

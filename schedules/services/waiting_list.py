@@ -332,6 +332,7 @@ def waitlist_offer_send(*, entry_id: int, now: dt.datetime | None = None) -> boo
                 "until": timezone.localtime(entry.offer_expires_at),
                 "offer_url": f"{settings.PUBLIC_BASE_URL}{offer_path(entry)}",
                 "site_url": settings.PUBLIC_BASE_URL,
+                "privacy_url": settings.PUBLIC_BASE_URL + reverse("privacy"),
             }
             if entry.email:
                 subject = render_to_string("emails/waitlist-offer-subject.txt", context).strip()
