@@ -50,7 +50,15 @@ def signed_in(browser, live_server, regions_tx, settings):
 
 
 def _log_out(page):
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out").click(no_wait_after=True)
+
+
+def _wait_until(page, condition, seconds: float = 10) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the logout did not ask")
 
 
 def test_logging_out_with_unsynced_desk_actions_asks_first(signed_in, live_server):
@@ -58,18 +66,21 @@ def test_logging_out_with_unsynced_desk_actions_asks_first(signed_in, live_serve
     page.evaluate(QUEUE_ONE_ACTION)
     # Any dashboard page, not only the desk's (here the targets page).
     page.goto(f"{live_server.url}/dashboard/targets/")
-    with page.expect_event("dialog") as asked:
-        _log_out(page)
-    assert "1 offline desk actions not yet synced" in asked.value.message
-    asked.value.dismiss()
+    # The question comes after the click, once IndexedDB has counted: answer it from a handler set
+    # before the click (a click waiting for its navigation would otherwise wait on the open dialog).
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    _log_out(page)
+    _wait_until(page, lambda: asked)
+    assert "1 offline desk actions not yet synced" in asked[0]
     # Dismissed: still signed in.
     page.wait_for_timeout(500)
     assert page.url == f"{live_server.url}/dashboard/targets/"
     assert page.goto(f"{live_server.url}/dashboard/").url == f"{live_server.url}/dashboard/"
     # Asked again (the action is still queued); accepted: logged out.
-    with page.expect_event("dialog") as asked:
-        _log_out(page)
-    asked.value.accept()
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    _log_out(page)
+    _wait_until(page, lambda: len(asked) == 2)
     page.wait_for_url(lambda url: "/dashboard/" not in url)
     assert page.goto(f"{live_server.url}/dashboard/").url.startswith(f"{live_server.url}/accounts/login/")
 
