@@ -40,7 +40,7 @@ def book(session, index=0, **fields):
         citizen=citizen,
         service="recording",
         reason="new",
-        now=timezone.now() - dt.timedelta(days=1),
+        now=timezone.make_aware(dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(9))),
     ).appointment
 
 

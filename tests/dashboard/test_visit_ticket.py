@@ -55,7 +55,7 @@ def test_a_booking_ticket_holds_the_booking_code(as_user, field_staff, session):
         citizen=citizen,
         service="recording",
         reason="new",
-        now=timezone.now() - dt.timedelta(days=1),
+        now=timezone.make_aware(dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(9))),
     ).appointment
     ticket = appointment_check_in(code=booking.code, actor=field_staff, session=session)
     page = as_user(field_staff).get(ticket_url(ticket)).content.decode()

@@ -204,7 +204,7 @@ def test_the_desk_scans_a_booking_qr_with_the_camera_at_390_px(
     citizen = citizen_aged(20, on=today, full_name="Warga Kamera")
     booking = appointment_book(  # booked the day before, as citizens do (whatever the time of the run)
         slot=session.slots.order_by("-starts_at")[0], citizen=citizen, service="recording", reason="new",
-        now=timezone.now() - dt.timedelta(days=1),
+        now=timezone.make_aware(dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(9))),
     ).appointment  # fmt: skip
     video = tmp_path / "qr.y4m"
     qr_y4m(video, booking.code)

@@ -40,7 +40,9 @@ def world(regions_tx, fast_passwords):
     session = OutreachSessionFactory(
         date=timezone.localdate(), title="CFD Simpang Tujuh", start_time=dt.time(0), end_time=dt.time(23, 45)
     )
-    yesterday = timezone.now() - dt.timedelta(days=1)
+    yesterday = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(9))
+    )
     slots = session.slots.order_by("starts_at")
     bookings = [
         appointment_book(
@@ -243,7 +245,9 @@ def test_two_hundred_queued_actions_sync_timing(live_server, world, browser):
     """The figure for the closing note: 200 check-ins queued offline (200 bookings), synced."""
     session = world["session"]
     slots = list(session.slots.order_by("starts_at"))
-    yesterday = timezone.now() - dt.timedelta(days=1)
+    yesterday = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate() - dt.timedelta(days=1), dt.time(9))
+    )
     codes = []
     for i in range(200):
         citizen = printable_citizen(full_name=f"Warga Antre {i}")
