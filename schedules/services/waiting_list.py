@@ -15,7 +15,8 @@ slot's booking cut-off).
 Accept: the hold is released and the normal booking service books the place in the same
 transaction (the slot's row stays locked by us in between, so nobody else takes it). Expiry or
 decline: the place is released and offered to the next in line.
-LOCK ORDER: the entry, then the slot (as a booking: its row, then the slot).
+LOCK ORDER: an offer holds the slot first, then takes the first waiting entry with SKIP LOCKED
+(it never waits on an entry, so it cannot deadlock with an accept: the entry, then the slot).
 """
 
 from __future__ import annotations
@@ -171,7 +172,11 @@ def _offer_end(slot: Slot, now: dt.datetime) -> dt.datetime:
 
 def _offer_one(slot: Slot, *, now: dt.datetime) -> WaitlistEntry | None:
     """Offer one free place of `slot` to the first entry still waiting for its session (in the
-    caller's transaction). None when nobody waits or the place is gone."""
+    caller's transaction). None when nobody waits or the place is gone. The place is held first, so
+    of concurrent sweeps only the one holding it picks an entry: the first in line, never one behind
+    an entry another sweep had locked."""
+    if not _hold_place(slot.pk):
+        return None  # taken meanwhile (a booking, another sweep's offer)
     while True:
         entry = (
             WaitlistEntry.objects.select_for_update(skip_locked=True)
@@ -180,6 +185,7 @@ def _offer_one(slot: Slot, *, now: dt.datetime) -> WaitlistEntry | None:
             .first()
         )
         if entry is None:
+            booking._release_place(slot.pk)  # nobody waits: the place goes back
             return None
         booked_meanwhile = Appointment.objects.filter(
             citizen_id=entry.citizen_id, service=entry.service, status=Appointment.Status.ACTIVE
@@ -188,8 +194,6 @@ def _offer_one(slot: Slot, *, now: dt.datetime) -> WaitlistEntry | None:
             break
         # Booked elsewhere since joining: they wait no more (a place offered would go unused).
         WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.LEFT, closed_at=now)
-    if not _hold_place(slot.pk):
-        return None  # taken meanwhile (a booking, another sweep's offer)
     expires = _offer_end(slot, now)
     WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
         status=WaitlistEntry.Status.OFFERED, offered_slot=slot, offered_at=now, offer_expires_at=expires
