@@ -42,6 +42,7 @@ PAGE_TARGETS_MS = dict.fromkeys(
     (
         "targets",
         "targets, by IKD gap",
+        "targets, turning 16/17 within a year",
         "coverage map",
         "coverage map, IKD",
         "drill-down, kabupaten",
@@ -211,6 +212,7 @@ def pages(sample: dict) -> list[tuple[str, str, tuple[str, ...]]]:
         ("citizen detail", f"/dashboard/citizens/{sample['citizen_id']}/", both),
         ("targets", "/dashboard/targets/", both),
         ("targets, by IKD gap", "/dashboard/targets/?measure=ikd", both),
+        ("targets, turning 16/17 within a year", f"/dashboard/targets/?until={sample['in_a_year']}", both),
         ("coverage map", "/dashboard/map/", both),
         ("coverage map, IKD", "/dashboard/map/?measure=ikd", both),
         ("drill-down, kabupaten", "/dashboard/areas/33.19/", both),
@@ -287,6 +289,7 @@ def main() -> None:
         .first(),
         "desa": citizen.desa_id,
         "visit": (today + dt.timedelta(days=30)).isoformat(),
+        "in_a_year": (today + dt.timedelta(days=365)).isoformat(),
         # Where 2,000 clicks on Next (100,000 rows) and 200 in one kecamatan lead.
         "anchor_100k": Citizen.objects.order_by("full_name", "id").values_list("id", flat=True)[99_999],
         "anchor_kaliwungu_10k": kaliwungu.values_list("id", flat=True)[9_999],

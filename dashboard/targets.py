@@ -7,15 +7,11 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.access import kecamatan_scope
 from regions.models import Desa
-from registrations.coverage import coverage_thresholds
-from registrations.coverage_selectors import service_targets, unrecorded_eligible_residents
-from registrations.models import CoverageRun
+from registrations.coverage_selectors import service_targets
 from schedules.models import SessionKind
 
 # The session form of the dashboard (sessions pages); it prefills itself from these parameters.
@@ -53,30 +49,6 @@ def desa_venue(name: str, kind: str) -> str:
     return _("Balai Desa %(name)s") % {"name": name}
 
 
-def school_kecamatan(names: list[str], *, run: CoverageRun, user) -> dict[str, str]:
-    """For each school, the kecamatan where most of its unrecorded eligible students live (one
-    grouped query on the small partial index of unrecorded residents)."""
-    if not names:
-        return {}
-    t = coverage_thresholds(
-        run.reference_date,
-        election_date=run.election_date,
-        previous_election_date=run.previous_election_date,
-        recent_days=run.recent_days,
-    )
-    residents = unrecorded_eligible_residents(t).filter(school__in=names)
-    scope = kecamatan_scope(user)
-    if scope is not None:
-        residents = residents.filter(desa__kecamatan_id__in=scope)
-    best: dict[str, tuple[int, str]] = {}
-    counted = residents.order_by().values("school", "desa__kecamatan_id").annotate(n=Count("id"))
-    for row in counted:
-        school, code, n = row["school"], row["desa__kecamatan_id"], row["n"]
-        if school not in best or (n, code) > best[school]:
-            best[school] = (n, code)
-    return {school: code for school, (_n, code) in best.items()}
-
-
 def targets_for_planning(
     *,
     user,
@@ -99,10 +71,7 @@ def targets_for_planning(
             venue=desa_venue(row["name"], kinds.get(row["code"], Desa.Kind.DESA)),
             services=row["services"],
         )
-    run = CoverageRun.objects.get(pk=data["run_id"])
-    homes = school_kecamatan([s["name"] for s in data["schools"]], run=run, user=user)
     for row in data["schools"]:
-        row["kecamatan_code"] = homes.get(row["name"])
         row["plan_url"] = plan_session_url(
             kind=SessionKind.SCHOOL,
             kecamatan=row["kecamatan_code"],

@@ -39,7 +39,7 @@ from core.models import OutboxMessage
 from core.outbox import outbox_enqueue
 from regions.models import Desa, Kecamatan
 from registrations.eligibility import RECORDING_AGE, WAJIB_KTP_AGE, age_cutoff, pemula_birth_range
-from registrations.models import Citizen, CoverageRun, CoverageSnapshot
+from registrations.models import Citizen, CoverageRun, CoverageSnapshot, SchoolCoverage
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,27 @@ def unrecorded_condition(t: Thresholds) -> Q:
     return Q(recorded_at__isnull=True) | Q(recorded_at__gte=t.until)
 
 
+def pemula_condition(t: Thresholds) -> Q:
+    return Q(birth_date__gte=t.pemula_from, birth_date__lte=t.pemula_to)
+
+
+# The measures of the map, the drill-down and the targets, each as "not yet served".
+MEASURES = ("recording", "printing", "ikd", "pemula")
+
+
+def service_gap_conditions(t: Thresholds) -> dict[str, Q]:
+    """Per measure, the living residents it counts as not yet served: residents who may record
+    (wajib KTP and unmarried 16-year-olds) not recorded; wajib KTP not printed / without IKD;
+    first-time voters not recorded (the snapshots' arithmetic, with the age_16 cohort added)."""
+    wajib = cohort_conditions(t)["all"]
+    return {
+        "recording": may_record_condition(t) & unrecorded_condition(t),  # the 16-year-olds too
+        "printing": wajib & (Q(printed_at__isnull=True) | Q(printed_at__gte=t.until)),
+        "ikd": wajib & (Q(ikd_activated_at__isnull=True) | Q(ikd_activated_at__gte=t.until)),
+        "pemula": pemula_condition(t) & unrecorded_condition(t),
+    }
+
+
 Counts = dict[str, int]
 
 
@@ -165,6 +186,22 @@ def coverage_count_by_desa(t: Thresholds) -> dict[str, dict[str, Counts]]:
             cohort: {name: row[f"{cohort}__{name}"] for name in COUNTS} for cohort in COHORTS
         }
     return result
+
+
+def coverage_count_by_school(t: Thresholds) -> list[dict]:
+    """Per school and kecamatan of residence, the living students and their gap of every measure,
+    in ONE grouped query over the residents with a school."""
+    gaps = {f"gap_{m}": Count("id", filter=q) for m, q in service_gap_conditions(t).items()}
+    rows = (
+        living_residents()
+        .filter(school__gt="")
+        .values("school", "desa__kecamatan_id")
+        .annotate(students=Count("id"), **gaps)
+        .order_by()
+    )
+    return [
+        {"school": row.pop("school"), "kecamatan_code": row.pop("desa__kecamatan_id"), **row} for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -256,6 +293,7 @@ def coverage_recompute(
                 return RecomputeResult(RecomputeStatus.FRESH, run)
         t = coverage_thresholds(reference_date)
         areas = coverage_rollup(coverage_count_by_desa(t))
+        schools = coverage_count_by_school(t)
         if _before_write is not None:
             _before_write()
         computed_at = now or timezone.now()
@@ -283,10 +321,16 @@ def coverage_recompute(
             )
             for area in areas
         )
+        SchoolCoverage.objects.bulk_create(SchoolCoverage(run=run, **row) for row in schools)
         run.duration_ms = round((time.monotonic() - clock) * 1000)
         CoverageRun.objects.filter(pk=run.pk).update(duration_ms=run.duration_ms)
     logger.info(
-        "coverage run %s as of %s: %s rows, %s ms", run.pk, t.reference_date, len(areas), run.duration_ms
+        "coverage run %s as of %s: %s rows, %s schools, %s ms",
+        run.pk,
+        t.reference_date,
+        len(areas),
+        len(schools),
+        run.duration_ms,
     )
     return RecomputeResult(RecomputeStatus.COMPUTED, run)
 

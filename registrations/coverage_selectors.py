@@ -1,8 +1,9 @@
 """Reads of coverage: the latest run, history, projection, jemput-bola targets and the field export.
 
-Figures come from the latest complete `CoverageRun` (never the raw citizens table), except the
-school ranking and the export of named residents, which need per-person data: they are computed
-live with one grouped query / one streamed query under the same eligibility thresholds.
+Figures come from the latest complete `CoverageRun` (its area snapshots and school rows), never the
+raw citizens table, except what depends on the reader's choice or names people: the birthdays up to
+a chosen date (one grouped query over the narrow band of birth dates concerned, on its index) and
+the export of named residents (one streamed query), both under the run's eligibility thresholds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,15 +23,17 @@ from core.access import kecamatan_scope
 from regions.models import Desa, Kabupaten, Kecamatan
 from registrations.coverage import (
     CURRENT_FIRST,
+    MEASURES,
     CoverageNotComputedError,
     Thresholds,
     coverage_thresholds,
     living_residents,
     may_record_condition,
+    pemula_condition,
     unrecorded_condition,
 )
 from registrations.eligibility import age_cutoff, age_on
-from registrations.models import Citizen, CoverageRun, CoverageSnapshot
+from registrations.models import CoverageRun, CoverageSnapshot
 from registrations.nik import mask_nik
 
 Level = CoverageSnapshot.Level
@@ -237,14 +240,10 @@ def _run_thresholds(run: CoverageRun) -> Thresholds:
     )
 
 
-def _pemula_condition(t: Thresholds) -> Q:
-    return Q(birth_date__gte=t.pemula_from, birth_date__lte=t.pemula_to)
-
-
 def coverage_targets(*, user, limit: int = 20, kecamatan: str | None = None) -> dict:
     """Desa and schools ranked by unrecorded residents who may record: first-time voters first,
-    then all of them. Desa come from the latest run; schools are counted live (one grouped query)
-    with the run's thresholds. Limited to the user's kecamatan."""
+    then all of them. Desa come from the latest run's snapshots, schools from its school rows
+    (counted with the same thresholds). Limited to the user's kecamatan."""
     run = coverage_latest_run()
     scope = kecamatan_scope(user)
     if kecamatan is not None and (
@@ -279,13 +278,13 @@ def coverage_targets(*, user, limit: int = 20, kecamatan: str | None = None) -> 
     desa = [d for d in desa if d["eligible_unrecorded"] or d["pemula_unrecorded"]]
     desa.sort(key=lambda d: (-d["pemula_unrecorded"], -d["eligible_unrecorded"], d["code"]))
 
-    t = _run_thresholds(run)
-    residents = unrecorded_eligible_residents(t).filter(school__gt="")
+    school_rows = run.schools.all()
     if kecamatan_codes is not None:
-        residents = residents.filter(desa__kecamatan_id__in=kecamatan_codes)
+        school_rows = school_rows.filter(kecamatan_code__in=kecamatan_codes)
     schools = (
-        residents.values("school")
-        .annotate(pemula_unrecorded=Count("id", filter=_pemula_condition(t)), eligible_unrecorded=Count("id"))
+        school_rows.values("school")
+        .annotate(pemula_unrecorded=Sum("gap_pemula"), eligible_unrecorded=Sum("gap_recording"))
+        .filter(eligible_unrecorded__gt=0)
         .order_by("-pemula_unrecorded", "-eligible_unrecorded", "school")[:limit]
     )
     return {
@@ -344,7 +343,7 @@ def coverage_export_rows(
         if scope is not None and not Desa.objects.filter(code=area_code, kecamatan_id__in=scope).exists():
             raise Http404(area_code)
         residents = residents.filter(desa_id=area_code)
-    pemula = ExpressionWrapper(_pemula_condition(t), output_field=BooleanField())
+    pemula = ExpressionWrapper(pemula_condition(t), output_field=BooleanField())
     rows = (
         residents.annotate(is_pemula=pemula)
         .order_by("-is_pemula", "desa_id", "full_name", "id")
@@ -385,7 +384,6 @@ def coverage_export_rows(
 
 
 # --- Map and drill-down (one measure per area, from the latest run) -----------------------------
-MEASURES = ("recording", "printing", "ikd", "pemula")
 
 
 @dataclass(frozen=True)
@@ -405,6 +403,17 @@ class AreaGap:
     @property
     def gap_pct(self) -> float | None:
         return round(100 * self.gap / self.base, 2) if self.base else None
+
+    @classmethod
+    def of(cls, snapshot: CoverageSnapshot, measure: str) -> AreaGap:
+        base, done = _measure_of(snapshot, measure)
+        return cls(
+            code=snapshot.area_code,
+            parent_code=snapshot.parent_code,
+            level=snapshot.level,
+            base=base,
+            done=done,
+        )
 
 
 def _measure_of(snapshot: CoverageSnapshot, measure: str) -> tuple[int, int]:
@@ -427,10 +436,7 @@ def coverage_gaps(*, measure: str, levels: tuple[str, ...] = (Level.DESA,)) -> d
     cohort = Cohort.PEMULA if measure == "pemula" else Cohort.ALL
     areas = {}
     for s in run.snapshots.filter(level__in=levels, cohort=cohort).order_by("area_code"):
-        base, done = _measure_of(s, measure)
-        areas[s.area_code] = AreaGap(
-            code=s.area_code, parent_code=s.parent_code, level=s.level, base=base, done=done
-        )
+        areas[s.area_code] = AreaGap.of(s, measure)
     return {"run": run, "areas": areas}
 
 
@@ -443,36 +449,35 @@ SERVICES_OF_MEASURE = {
 }
 
 
-def _turning_conditions(t: Thresholds, until: dt.date) -> dict[str, Q]:
-    """Residents who turn 16 / 17 after the reference date, on or before `until`."""
-    return {
-        "turning_16": Q(birth_date__gt=t.record_born_by, birth_date__lte=age_cutoff(until, 16)),
+def _turning_counts(residents: QuerySet, t: Thresholds, until: dt.date, group_by: str) -> dict[str, dict]:
+    """{group: {"turning_16": n, "turning_17": n}}: residents who turn 16 / 17 after the reference
+    date, on or before `until`. Only the birth dates between the two bounds are read (the birth
+    date index), so the cost follows the band's width, not the population."""
+    youngest_16 = age_cutoff(until, 16)  # born on or before: 16 by `until`
+    if youngest_16 <= t.wajib_born_by:
+        return {}  # `until` is not after the reference date: nobody turns 16 or 17 in between
+    conditions = {
+        "turning_16": Q(birth_date__gt=t.record_born_by, birth_date__lte=youngest_16),
         "turning_17": Q(birth_date__gt=t.wajib_born_by, birth_date__lte=age_cutoff(until, 17)),
     }
-
-
-def _service_gap_conditions(t: Thresholds) -> dict[str, Q]:
-    """Per measure, the living residents it counts as not yet served: residents who may record
-    (wajib KTP and unmarried 16-year-olds) not recorded; wajib KTP not printed / without IKD;
-    first-time voters not recorded (the snapshots' arithmetic, with the age_16 cohort added)."""
-    wajib = ~Q(marital_status=Citizen.MaritalStatus.BELUM_KAWIN) | Q(birth_date__lte=t.wajib_born_by)
-    return {
-        "recording": may_record_condition(t) & unrecorded_condition(t),  # the 16-year-olds too
-        "printing": wajib & (Q(printed_at__isnull=True) | Q(printed_at__gte=t.until)),
-        "ikd": wajib & (Q(ikd_activated_at__isnull=True) | Q(ikd_activated_at__gte=t.until)),
-        "pemula": _pemula_condition(t) & unrecorded_condition(t),
-    }
+    rows = (
+        residents.filter(birth_date__gt=t.wajib_born_by, birth_date__lte=youngest_16)
+        .order_by()
+        .values(group_by)
+        .annotate(**{key: Count("id", filter=q) for key, q in conditions.items()})
+    )
+    return {row.pop(group_by): row for row in rows}
 
 
 def service_targets(
     *, user, measure: str, until: dt.date, limit: int = 20, kecamatan: str | None = None
 ) -> dict:
     """Desa and schools ranked by the gap of `measure`, each with the gaps of all four measures
-    (recording counting everyone who may record, the 16-year-olds included),
-    the residents turning 16 and 17 after the reference date up to `until`, and the services a
-    session there would need (those with a gap). Desa gaps come from the latest run; schools and
-    the projected birthdays are counted live (one grouped query each) with the run's thresholds.
-    Scoped to the user's kecamatan; Http404 for a kecamatan outside it."""
+    (recording counting everyone who may record, the 16-year-olds included), the residents turning
+    16 and 17 after the reference date up to `until`, and the services a session there would need
+    (those with a gap). Gaps come from the latest run (desa snapshots, school rows of the user's
+    kecamatan); only the birthdays are counted live. Scoped to the user's kecamatan; Http404 for a
+    kecamatan outside it."""
     if measure not in MEASURES:
         raise ValueError(measure)
     run = coverage_latest_run()
@@ -484,64 +489,73 @@ def service_targets(
         raise Http404(kecamatan)
     codes = {kecamatan} if kecamatan else scope
     t = _run_thresholds(run)
-    turning = _turning_conditions(t, until)
-
-    gaps = {m: coverage_gaps(measure=m, levels=(Level.DESA,))["areas"] for m in MEASURES}
-    # Recording targets include the unmarried 16-year-olds, who may record (not wajib yet).
-    age_16 = dict(
-        run.snapshots.filter(level=Level.DESA, cohort=Cohort.AGE_16).values_list("area_code", "unrecorded")
-    )
-    names = area_names()
     residents = living_residents()
     if codes is not None:
         residents = residents.filter(desa__kecamatan_id__in=codes)
-    births = {
-        row["desa_id"]: row
-        for row in residents.order_by()
-        .values("desa_id")
-        .annotate(**{key: Count("id", filter=q) for key, q in turning.items()})
-    }
+
+    desa_snapshots = run.snapshots.filter(level=Level.DESA)
+    if codes is not None:
+        desa_snapshots = desa_snapshots.filter(parent_code__in=codes)
+    by_desa: dict[str, dict] = {}
+    for snapshot in desa_snapshots:
+        row = by_desa.setdefault(snapshot.area_code, {"kecamatan_code": snapshot.parent_code, "gaps": {}})
+        if snapshot.cohort == Cohort.AGE_16:
+            row["age_16"] = snapshot.unrecorded
+        elif snapshot.cohort == Cohort.PEMULA:
+            row["gaps"]["pemula"] = AreaGap.of(snapshot, "pemula").gap
+        else:
+            for m in ("recording", "printing", "ikd"):
+                row["gaps"][m] = AreaGap.of(snapshot, m).gap
+    names = area_names()
+    births = _turning_counts(residents, t, until, "desa_id")
     desa = []
-    for code, gap in gaps[measure].items():
-        if codes is not None and gap.parent_code not in codes:
+    for code, row in by_desa.items():
+        gaps = {m: row["gaps"].get(m, 0) for m in MEASURES}
+        gaps["recording"] += row.get("age_16", 0)  # unmarried 16-year-olds may record too
+        if not gaps[measure]:
             continue
-        row = {
-            "code": code,
-            "name": names.get(code, ""),
-            "kecamatan_code": gap.parent_code,
-            "kecamatan": names.get(gap.parent_code, ""),
-            "gaps": {m: (gaps[m][code].gap if code in gaps[m] else 0) for m in MEASURES},
-            "age_16": age_16.get(code, 0),
-            "turning_16": births.get(code, {}).get("turning_16", 0),
-            "turning_17": births.get(code, {}).get("turning_17", 0),
-        }
-        desa.append(row)
-    for row in desa:
-        row["gaps"]["recording"] += row["age_16"]
-    desa = [d for d in desa if d["gaps"][measure]]
+        desa.append(
+            {
+                "code": code,
+                "name": names.get(code, ""),
+                "kecamatan_code": row["kecamatan_code"],
+                "kecamatan": names.get(row["kecamatan_code"], ""),
+                "gaps": gaps,
+                "age_16": row.get("age_16", 0),
+                "turning_16": births.get(code, {}).get("turning_16", 0),
+                "turning_17": births.get(code, {}).get("turning_17", 0),
+            }
+        )
     desa.sort(key=lambda d: (-d["gaps"][measure], d["code"]))
 
-    gap_q = _service_gap_conditions(t)
-    school_rows = (
-        residents.filter(school__gt="")
-        .order_by()
-        .values("school")
-        .annotate(
-            **{f"gap_{m}": Count("id", filter=q) for m, q in gap_q.items()},
-            **{key: Count("id", filter=q) for key, q in turning.items()},
-        )
+    school_rows = run.schools.all()
+    if codes is not None:
+        school_rows = school_rows.filter(kecamatan_code__in=codes)
+    ranked = (
+        school_rows.values("school")
+        .annotate(**{f"gap_{m}": Sum(f"gap_{m}") for m in MEASURES})
         .filter(**{f"gap_{measure}__gt": 0})
         .order_by(f"-gap_{measure}", "school")[:limit]
     )
-    schools = [
-        {
-            "name": s["school"],
-            "gaps": {m: s[f"gap_{m}"] for m in MEASURES},
-            "turning_16": s["turning_16"],
-            "turning_17": s["turning_17"],
-        }
-        for s in school_rows
-    ]
+    schools = [{"name": s["school"], "gaps": {m: s[f"gap_{m}"] for m in MEASURES}} for s in ranked]
+    names_of_schools = [s["name"] for s in schools]
+    # A school's kecamatan (for "plan a session here"): where most of its students with this gap
+    # live, then most of its students.
+    homes: dict[str, tuple[int, int, str]] = {}
+    for school, code, gap, students in school_rows.filter(school__in=names_of_schools).values_list(
+        "school", "kecamatan_code", f"gap_{measure}", "students"
+    ):
+        if school not in homes or (gap, students, code) > homes[school]:
+            homes[school] = (gap, students, code)
+    school_births = (
+        _turning_counts(residents.filter(school__in=names_of_schools), t, until, "school")
+        if names_of_schools
+        else {}
+    )
+    for row in schools:
+        row["kecamatan_code"] = homes[row["name"]][2]
+        row["turning_16"] = school_births.get(row["name"], {}).get("turning_16", 0)
+        row["turning_17"] = school_births.get(row["name"], {}).get("turning_17", 0)
     for row in [*desa, *schools]:
         row["services"] = sorted(
             {service for m in MEASURES if row["gaps"][m] for service in SERVICES_OF_MEASURE[m]}

@@ -382,3 +382,42 @@ class CoverageSnapshot(models.Model):
     @property
     def ikd_activated_pct(self) -> float | None:
         return self.percent(self.ikd_activated, self.wajib_ktp)
+
+
+class SchoolCoverage(models.Model):
+    """The service gaps among one school's living students who live in one kecamatan, in one run.
+
+    Counted by the coverage run with its thresholds, so the targets page ranks schools from the
+    run like it ranks desa, and a kecamatan's staff see only their own residents' share (the rows
+    of their kecamatan). `gap_recording` counts students who may record and have not (the
+    unmarried 16-year-olds included); `gap_printing` / `gap_ikd` wajib KTP students without a
+    printed card / IKD; `gap_pemula` first-time voters not recorded.
+    """
+
+    run = models.ForeignKey(CoverageRun, on_delete=models.CASCADE, related_name="schools", db_index=False)
+    school = models.CharField(_("school"), max_length=150)
+    kecamatan_code = models.CharField(_("kecamatan code"), max_length=13)
+    students = models.PositiveIntegerField(_("students"))
+    gap_recording = models.PositiveIntegerField(_("not yet recorded"))
+    gap_printing = models.PositiveIntegerField(_("not yet printed"))
+    gap_ikd = models.PositiveIntegerField(_("IKD not activated"))
+    gap_pemula = models.PositiveIntegerField(_("first-time voters not recorded"))
+
+    class Meta:
+        verbose_name = _("school coverage")
+        verbose_name_plural = _("school coverage")
+        ordering = ["run", "school", "kecamatan_code"]
+        constraints = [
+            # Its index (run first) serves every read: the rows of one run.
+            models.UniqueConstraint(fields=["run", "school", "kecamatan_code"], name="reg_school_cov_one"),
+            models.CheckConstraint(
+                condition=Q(gap_recording__lte=models.F("students"))
+                & Q(gap_printing__lte=models.F("students"))
+                & Q(gap_ikd__lte=models.F("students"))
+                & Q(gap_pemula__lte=models.F("students")),
+                name="reg_school_cov_gaps_within",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} ({self.kecamatan_code})"

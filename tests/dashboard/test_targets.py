@@ -179,3 +179,48 @@ def test_the_plan_link_prefills_the_session_form_with_the_services_needed(client
     page = client.get("/dashboard/sessions/new/").content
     checked = re.findall(rb'<input type="checkbox" name="services" value="(\w+)"[^>]*checked', page)
     assert checked == [b"recording", b"printing", b"ikd_activation"]
+
+
+def test_schools_are_ranked_from_the_run_each_kecamatan_seeing_its_own_students(
+    client, supervisor, jati_operator, population
+):
+    """A school's gaps are counted by the coverage run per kecamatan of residence: staff of Jati see
+    the share of their residents, the kabupaten sees the sum; a student registered after the run
+    waits for the next run, like the desa figures."""
+    kaliwungu = population["kaliwungu"]
+    CitizenFactory(desa=kaliwungu, birth_date=dt.date(2005, 5, 1), school="SMA 1 Jati")
+    coverage_recompute()
+    CitizenFactory(desa=kaliwungu, birth_date=dt.date(2005, 6, 1), school="SMA 1 Jati")  # after the run
+
+    def school_row(user, **params) -> str:
+        client.force_login(user)
+        page = client.get("/dashboard/targets/", params).content.decode()
+        (row,) = [r for r in rows_of(page, "schools-heading") if "SMA 1 Jati" in r]
+        return row
+
+    row = school_row(supervisor, measure="pemula")
+    assert re.findall(r"<td>(\d+)</td>", row)[1:5] == ["3", "3", "3", "3"]  # recording, printing, IKD, pemula
+    assert plan_params(row)["kecamatan"] == ["33.19.03"]  # where most of its students live
+    row = school_row(jati_operator, measure="pemula")
+    assert re.findall(r"<td>(\d+)</td>", row)[1:5] == ["2", "2", "2", "2"]
+    coverage_recompute()
+    row = school_row(supervisor, measure="pemula")
+    assert re.findall(r"<td>(\d+)</td>", row)[1:5] == ["4", "4", "4", "4"]
+
+
+def test_students_turning_16_and_17_are_counted_per_school_and_not_before_the_reference_date(
+    client, supervisor, population
+):
+    today = timezone.localdate()
+    citizen_aged(16, on=today, days_after_birthday=-5, desa=population["jati"], school="SMA 1 Jati")
+    citizen_aged(17, on=today, days_after_birthday=-5, desa=population["jati"], school="SMA 1 Jati")
+    client.force_login(supervisor)
+
+    def school_turning(until: dt.date) -> list[str]:
+        page = client.get("/dashboard/targets/", {"until": until.isoformat()}).content.decode()
+        (row,) = [r for r in rows_of(page, "schools-heading") if "SMA 1 Jati" in r]
+        return re.findall(r"<td>(\d+)</td>", row)[-2:]
+
+    assert school_turning(today + dt.timedelta(days=4)) == ["0", "0"]
+    assert school_turning(today + dt.timedelta(days=5)) == ["1", "1"]
+    assert school_turning(today - dt.timedelta(days=400)) == ["0", "0"]  # a past date: nobody turns

@@ -16,8 +16,8 @@ from core import outbox
 from core.models import AuditEvent, OutboxMessage
 from core.roles import staff_create
 from kudus_capil.celery import app as celery_app
-from registrations.coverage import coverage_recompute
-from registrations.models import Citizen, CoverageRun
+from registrations.coverage import coverage_count_by_school, coverage_recompute, coverage_thresholds
+from registrations.models import Citizen, CoverageRun, SchoolCoverage
 from registrations.nik import mask_nik
 from tests.factories import CitizenFactory, CoverageRunFactory, CoverageSnapshotFactory, UserFactory
 
@@ -213,7 +213,8 @@ def test_targets_are_for_staff(computed, who):
 # --- Targets ---------------------------------------------------------------------------------
 @pytest.fixture
 def targets_run(regions):
-    """Desa ranked from the run's snapshots; schools counted live from residents."""
+    """Desa ranked from the run's snapshots; schools from the run's school rows, counted from the
+    residents by the run's own school count."""
     run = CoverageRunFactory(reference_date=REFERENCE)
     for code, parent, pemula, wajib, age_16 in (
         ("33.19.01.2001", "33.19.01", 5, 3, 0),
@@ -236,6 +237,8 @@ def targets_run(regions):
             CitizenFactory(birth_date=birth, school=school)
     CitizenFactory(birth_date=pemula, school="SMA 2", recorded_at=RECORDED)  # recorded: not a target
     CitizenFactory(birth_date=pemula, school="SMA 9", desa_id="33.19.02.1001")
+    for row in coverage_count_by_school(coverage_thresholds(REFERENCE)):
+        SchoolCoverage.objects.create(run=run, **row)
     return run
 
 

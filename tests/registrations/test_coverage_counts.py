@@ -8,9 +8,16 @@ import zoneinfo
 
 import pytest
 
-from registrations.coverage import COUNTS, coverage_count_by_desa, coverage_recompute, coverage_thresholds
+from registrations.coverage import (
+    COUNTS,
+    MEASURES,
+    coverage_count_by_desa,
+    coverage_count_by_school,
+    coverage_recompute,
+    coverage_thresholds,
+)
 from registrations.eligibility import age_cutoff, is_pemula, is_wajib_ktp, may_record, person_of
-from registrations.models import Citizen, CoverageSnapshot
+from registrations.models import Citizen, CoverageSnapshot, SchoolCoverage
 from tests.factories import CitizenFactory
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
@@ -176,3 +183,52 @@ def test_sql_counts_agree_with_the_python_eligibility_rules(regions, reference):
     for cohort, (base, recorded) in expected.items():
         assert sum(d[cohort]["wajib_ktp"] for d in by_desa.values()) == base
         assert sum(d[cohort]["recorded"] for d in by_desa.values()) == recorded
+
+
+@pytest.mark.parametrize("reference", [D(2024, 2, 2), D(2024, 2, 29)])
+def test_school_gaps_agree_with_the_python_rules_per_kecamatan_of_residence(regions, reference):
+    """Random students of three schools in two kecamatan: the run's school rows equal the per-person
+    rules (recording among those who may record, printing and IKD among wajib KTP, first-time
+    voters not recorded), living students only, split by the kecamatan they live in."""
+    rng = random.Random(reference.toordinal() + 1)
+    moments = [None, wib(2024, 1, 1, 9), wib(2024, 2, 2, 23, 59), wib(2024, 3, 1, 0, 1)]
+    for _ in range(150):
+        birth = rng.choice([D(2007, 2, 14), D(2008, 2, 29), age_cutoff(reference, 17)])
+        citizen(
+            birth + dt.timedelta(days=rng.randint(-500, 500)), rng.choice([DESA_A, DESA_B]),
+            school=rng.choice(["SMA 1 Kudus", "SMK 2 Kudus", "MA Qudsiyyah", ""]),
+            marital_status=rng.choice(["belum_kawin"] * 6 + ["kawin"]),
+            deceased=rng.random() < 0.05, moved_out=rng.random() < 0.05,
+            recorded_at=rng.choice(moments), printed_at=rng.choice(moments),
+            ikd_activated_at=rng.choice(moments),
+        )  # fmt: skip
+    t = coverage_thresholds(reference)
+
+    def done(moment) -> bool:
+        return moment is not None and moment < t.until
+
+    expected: dict[tuple[str, str], dict[str, int]] = {}
+    for c in Citizen.objects.select_related("desa"):
+        person = person_of(c)
+        if not c.school or not person.living_resident:
+            continue
+        wajib = is_wajib_ktp(person, reference)
+        pemula = is_pemula(c.birth_date, previous_election=t.previous_election_date, election=t.election_date)
+        row = expected.setdefault(
+            (c.school, c.desa.kecamatan_id), dict.fromkeys(("students", *(f"gap_{m}" for m in MEASURES)), 0)
+        )
+        row["students"] += 1
+        row["gap_recording"] += may_record(person, reference) and not done(c.recorded_at)
+        row["gap_printing"] += wajib and not done(c.printed_at)
+        row["gap_ikd"] += wajib and not done(c.ikd_activated_at)
+        row["gap_pemula"] += pemula and not done(c.recorded_at)
+
+    counted = {(r.pop("school"), r.pop("kecamatan_code")): r for r in coverage_count_by_school(t)}
+
+    assert counted == expected and len(expected) == 6
+    expected_row = next(iter(expected.values()))
+    run = coverage_recompute(reference_date=reference).run
+    stored = SchoolCoverage.objects.filter(run=run).values()
+    assert {
+        (r["school"], r["kecamatan_code"]): {key: r[key] for key in expected_row} for r in stored
+    } == expected  # the run writes what it counted
