@@ -116,6 +116,11 @@ def citizen_by_nik_visible_to(user, nik: str) -> Citizen | None:
 RESIDENTS_FOUND_MAX = 10
 
 
+def resident_living(pk: int) -> Citizen | None:
+    """A living resident of the register (None if unknown, deceased or moved out)."""
+    return Citizen.objects.filter(pk=pk, deceased=False, moved_out=False).first()
+
+
 def residents_find(
     *, nik: str = "", name: str = "", birth_date: dt.date | None = None, desa: str = ""
 ) -> list[Citizen]:
@@ -132,6 +137,8 @@ def residents_find(
     else:
         return []
     return list(found.order_by("full_name", "pk")[:RESIDENTS_FOUND_MAX])
+
+
 # --- Public identity ---------------------------------------------------------------------------
 
 

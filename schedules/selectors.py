@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.access import scope_queryset
+from registrations.models import ServiceRequest
 from schedules.codes import manage_link_matches, normalize_code, token_matches
 from schedules.manage_links import is_signed_value, manage_link_opens
 from schedules.models import (
@@ -18,6 +19,7 @@ from schedules.models import (
     OutreachSeries,
     OutreachSession,
     QueueTicket,
+    ScheduleEvent,
     Service,
     Slot,
 )
@@ -157,6 +159,51 @@ def appointment_for_staff(user, code: str) -> Appointment | None:
     if normalized is None:
         return None
     return appointments_for_staff(user).filter(code=normalized).first()
+
+
+def appointment_booked_elsewhere(code: str, session: OutreachSession) -> Appointment | None:
+    """The active booking with this (normalized) code at another session: the citizen shows it at
+    the wrong desk, which may then serve them here."""
+    return (
+        Appointment.objects.filter(code=code, status=Appointment.Status.ACTIVE)
+        .exclude(slot__session=session)
+        .select_related("slot__session", "citizen")
+        .first()
+    )
+
+
+def session_ticket(session: OutreachSession, ticket_id: int) -> QueueTicket | None:
+    """One queue ticket of the session (None for another session's or an unknown id)."""
+    return QueueTicket.objects.filter(session=session, pk=ticket_id).select_related("appointment").first()
+
+
+def session_tickets_latest(session: OutreachSession, limit: int) -> list[QueueTicket]:
+    """The session's latest tickets, newest first (the desk's list)."""
+    tickets = QueueTicket.objects.filter(session=session).select_related("citizen", "service_request")
+    return list(tickets.order_by("-number")[:limit])
+
+
+def session_visits_at_desks(session: OutreachSession) -> list[tuple[QueueTicket, ServiceRequest | None]]:
+    """The visits being served now (called tickets, by desk), each with the open request the desk
+    completes next (the visit's oldest open one)."""
+    open_requests = Prefetch(
+        "service_requests",
+        queryset=ServiceRequest.objects.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk"),
+        to_attr="open_requests",
+    )
+    tickets = (
+        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.CALLED)
+        .select_related("citizen")
+        .prefetch_related(open_requests)
+        .order_by("desk", "number")
+    )
+    return [(ticket, ticket.open_requests[0] if ticket.open_requests else None) for ticket in tickets]
+
+
+def appointment_history(appointment: Appointment) -> list[ScheduleEvent]:
+    """What happened to a booking, oldest first, with who did it."""
+    events = ScheduleEvent.objects.filter(appointment=appointment).select_related("actor")
+    return list(events.order_by("at", "id"))
 
 
 def session_queue(session: OutreachSession) -> dict:

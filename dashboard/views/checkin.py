@@ -21,13 +21,12 @@ from dashboard.access import roles_required
 from dashboard.forms import CallNextForm, CompleteForm, FindResidentForm, ScanForm, StartForm, WalkInForm
 from dashboard.views.service_requests import run_action
 from dashboard.views.sessions import session_get
-from registrations.models import Citizen, ServiceRequest
-from registrations.selectors import can_see_full_personal_data, residents_find
+from registrations.selectors import can_see_full_personal_data, resident_living, residents_find
 from registrations.services.service_requests import service_request_eligibility_error
 from schedules import selectors, services
 from schedules.codes import normalize_code
 from schedules.exceptions import IdentityMismatchError
-from schedules.models import Appointment, OutreachSession, QueueTicket, ScheduleEvent, Service
+from schedules.models import Appointment, OutreachSession, QueueTicket, Service
 
 QUEUE_ROWS = 40
 # Staff text (never the citizen text of IdentityMismatchError): what to do next.
@@ -62,9 +61,6 @@ def _reveal(request, appointment: Appointment, action: str) -> bool:
 @roles_required(DESK_STAFF)
 def booking_detail(request, code: str):
     appointment = booking_get(request.user, code)
-    events = (
-        ScheduleEvent.objects.filter(appointment=appointment).select_related("actor").order_by("at", "id")
-    )
     return render(
         request,
         "dashboard/sessions/booking.html",
@@ -72,7 +68,7 @@ def booking_detail(request, code: str):
             "nav": "sessions",
             "appointment": appointment,
             "session": appointment.slot.session,
-            "events": list(events),
+            "events": selectors.appointment_history(appointment),
             "full_data": _reveal(request, appointment, "booking detail"),
             "eligibility_error": _eligibility_error(appointment),
             "today": timezone.localdate(),
@@ -103,7 +99,7 @@ def _issued_ticket(request, session: OutreachSession) -> QueueTicket | None:
     raw = request.GET.get("issued", "")
     if not raw.isdigit() or len(raw) > 12:
         return None
-    return QueueTicket.objects.filter(session=session, pk=int(raw)).first()
+    return selectors.session_ticket(session, int(raw))
 
 
 @roles_required(DESK_STAFF)
@@ -119,11 +115,7 @@ def check_in(request, pk: int):
         request.GET if "find-name" in request.GET or "find-nik" in request.GET else None, prefix="find"
     )
     found = _find_residents(request, find_form)
-    tickets = list(
-        QueueTicket.objects.filter(session=session)
-        .select_related("citizen", "service_request")
-        .order_by("-number")[:QUEUE_ROWS]
-    )
+    tickets = selectors.session_tickets_latest(session, QUEUE_ROWS)
     return render(
         request,
         "dashboard/sessions/check_in.html",
@@ -172,7 +164,7 @@ def _find_residents(request, form: FindResidentForm) -> dict | None:
 def walk_in_resident(request, pk: int, citizen_id: int):
     """A resident found by the desk's search gets a number for every service needed today."""
     session = session_get(request.user, pk)
-    citizen = Citizen.objects.filter(pk=citizen_id, deceased=False, moved_out=False).first()
+    citizen = resident_living(citizen_id)
     if citizen is None:
         raise Http404
     return _register_walk_in(request, session, citizen=citizen, service=None, reason="new")
@@ -202,14 +194,7 @@ def _lookup(request, session: OutreachSession, raw: str) -> dict:
     code = normalize_code(raw)
     appointment = selectors.appointment_for_staff(request.user, code) if code else None
     if appointment is None or appointment.slot.session_id != session.pk:
-        elsewhere = (
-            Appointment.objects.filter(code=code, status=Appointment.Status.ACTIVE)
-            .exclude(slot__session=session)
-            .select_related("slot__session", "citizen")
-            .first()
-            if code
-            else None
-        )
+        elsewhere = selectors.appointment_booked_elsewhere(code, session) if code else None
         if elsewhere is not None:
             # The citizen shows the code here: the desk sees the name and where it was booked, no NIK.
             return {"code": elsewhere.code, "elsewhere": elsewhere, "booked_session": elsewhere.slot.session}
@@ -319,20 +304,11 @@ def _visit_services(ticket: QueueTicket) -> str:
 
 def _at_the_desks(session: OutreachSession) -> list[dict]:
     """The visits being served now, each with the request the desk completes next."""
-    rows = []
-    for ticket in (
-        QueueTicket.objects.filter(session=session, status=QueueTicket.Status.CALLED)
-        .select_related("citizen")
-        .order_by("desk", "number")
-    ):
-        current = (
-            ticket.service_requests.filter(status__in=ServiceRequest.OPEN_STATUSES).order_by("pk").first()
-        )
-        labels = dict(Service.choices)
-        rows.append(
-            {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_service_names]}
-        )
-    return rows
+    labels = dict(Service.choices)
+    return [
+        {"ticket": ticket, "current": current, "next": [labels[s] for s in ticket.planned_service_names]}
+        for ticket, current in selectors.session_visits_at_desks(session)
+    ]
 
 
 def ticket_qr_text(ticket: QueueTicket) -> str:
@@ -349,7 +325,7 @@ def visit_ticket(request, pk: int, ticket_id: int):
     regular QR. No name or NIK: a ticket is left on tables. The desk's print button opens it with
     ?print=1 and static/js/ticket-print.js prints it at once."""
     session = session_get(request.user, pk)
-    ticket = QueueTicket.objects.filter(session=session, pk=ticket_id).select_related("appointment").first()
+    ticket = selectors.session_ticket(session, ticket_id)
     if ticket is None:
         raise Http404
     qr_text = ticket_qr_text(ticket)
@@ -373,7 +349,7 @@ def visit_ticket(request, pk: int, ticket_id: int):
 def visit_complete(request, pk: int, ticket_id: int):
     """The desk's one action per service: complete what the visit is being served for now."""
     session = session_get(request.user, pk)
-    ticket = QueueTicket.objects.filter(session=session, pk=ticket_id).first()
+    ticket = selectors.session_ticket(session, ticket_id)
     if ticket is None:
         raise Http404
     try:
