@@ -464,7 +464,7 @@ def _turning_counts(residents: QuerySet, t: Thresholds, until: dt.date, group_by
         residents.filter(birth_date__gt=t.wajib_born_by, birth_date__lte=youngest_16)
         .order_by()
         .values(group_by)
-        .annotate(**{key: Count("id", filter=q) for key, q in conditions.items()})
+        .annotate(**{key: Count("birth_date", filter=q) for key, q in conditions.items()})
     )
     return {row.pop(group_by): row for row in rows}
 
@@ -497,15 +497,18 @@ def service_targets(
     if codes is not None:
         desa_snapshots = desa_snapshots.filter(parent_code__in=codes)
     by_desa: dict[str, dict] = {}
-    for snapshot in desa_snapshots:
-        row = by_desa.setdefault(snapshot.area_code, {"kecamatan_code": snapshot.parent_code, "gaps": {}})
-        if snapshot.cohort == Cohort.AGE_16:
-            row["age_16"] = snapshot.unrecorded
-        elif snapshot.cohort == Cohort.PEMULA:
-            row["gaps"]["pemula"] = AreaGap.of(snapshot, "pemula").gap
+    # The snapshots' own arithmetic (as AreaGap): recording, printing and IKD among wajib KTP (`all`),
+    # recording among first-time voters; plus the unmarried 16-year-olds who may record.
+    for code, parent, cohort, base, unrecorded, printed, ikd in desa_snapshots.values_list(
+        "area_code", "parent_code", "cohort", "wajib_ktp", "unrecorded", "printed", "ikd_activated"
+    ):
+        row = by_desa.setdefault(code, {"kecamatan_code": parent, "gaps": {}})
+        if cohort == Cohort.AGE_16:
+            row["age_16"] = unrecorded
+        elif cohort == Cohort.PEMULA:
+            row["gaps"]["pemula"] = unrecorded
         else:
-            for m in ("recording", "printing", "ikd"):
-                row["gaps"][m] = AreaGap.of(snapshot, m).gap
+            row["gaps"].update(recording=unrecorded, printing=base - printed, ikd=base - ikd)
     names = area_names()
     births = _turning_counts(residents, t, until, "desa_id")
     desa = []

@@ -88,6 +88,7 @@ def school_visit(request):
             school=form.cleaned_data["school"],
             visit_date=form.cleaned_data["date"],
             needed=[{"key": k, "label": SERVICE_LABELS[k], "n": needed[k]} for k in SERVICE_LABELS],
+            year_groups=_year_groups(students),
             service_labels=SERVICE_LABELS,
             query=request.GET.urlencode(),
             plan_url=plan_session_url(
@@ -97,6 +98,18 @@ def school_visit(request):
             printable=request.GET.get("print") == "1",
         )
     return render(request, "dashboard/school_visit.html", context)
+
+
+def _year_groups(students) -> list[dict]:
+    """The list as printed: by birth year (the students come ordered by it), each student with one
+    flag per service column (the template's inner loop stays cheap for a school of 2,000)."""
+    groups: list[dict] = []
+    for student in students:
+        if not groups or groups[-1]["year"] != student.birth_year:
+            groups.append({"year": student.birth_year, "rows": []})
+        checks = [key in student.services for key in SERVICE_LABELS]
+        groups[-1]["rows"].append({"student": student, "checks": checks})
+    return groups
 
 
 @roles_required(SESSION_MANAGERS)
