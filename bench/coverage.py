@@ -37,7 +37,7 @@ SELECT d.kecamatan_id,
        count(*) AS wajib_ktp,
        count(*) FILTER (WHERE c.recorded_at < %(until)s) AS recorded
 FROM registrations_citizen c
-JOIN registrations_desa d ON d.code = c.desa_id
+JOIN regions_desa d ON d.code = c.desa_id
 WHERE NOT c.deceased AND NOT c.moved_out
   AND (c.marital_status <> 'belum_kawin' OR c.birth_date <= %(wajib_born_by)s)
 GROUP BY ROLLUP (d.kecamatan_id)
