@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,8 @@ KECAMATAN_GEOJSON = DATA / "kudus_kecamatan.geojson"
 
 VIEW_WIDTH = 1000  # the viewBox width; the height follows the kabupaten's aspect ratio
 MARGIN = 10
+# Two desa rings closer than this (in degrees, ~25 m; a pixel of the map is ~28 m) share a border.
+BORDER_TOLERANCE = 0.00022
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,57 @@ def _load(path: Path) -> list[dict]:
         return json.load(fh)["features"]
 
 
+Point = tuple[float, float]
+
+
+def _distance_to_segment(p: Point, a: Point, b: Point) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def _kecamatan_border_segments(desa_features: list[dict]) -> list[tuple[Point, Point]]:
+    """The desa edges that run along a desa of another kecamatan: the kecamatan borders, drawn once
+    (from the side of the lower kecamatan code). Neighbouring desa do not share their vertices in
+    the source (each ring is digitised on its own), so an edge counts as shared when its midpoint
+    lies within BORDER_TOLERANCE of the other desa's ring; a grid of cells that size finds the
+    candidates."""
+    cell = BORDER_TOLERANCE
+
+    def cells_of(a: Point, b: Point):
+        x0, x1 = sorted((a[0], b[0]))
+        y0, y1 = sorted((a[1], b[1]))
+        for i in range(math.floor(x0 / cell), math.floor(x1 / cell) + 1):
+            for j in range(math.floor(y0 / cell), math.floor(y1 / cell) + 1):
+                yield i, j
+
+    segments: list[tuple[str, Point, Point]] = []
+    grid: dict[tuple[int, int], list[int]] = {}
+    for feature in desa_features:
+        kecamatan = feature["properties"]["code"][:8]
+        for ring in _rings(feature["geometry"]):
+            for a, b in itertools.pairwise(tuple(map(tuple, ring))):
+                if a == b:
+                    continue
+                for key in cells_of(a, b):
+                    grid.setdefault(key, []).append(len(segments))
+                segments.append((kecamatan, a, b))
+    border = []
+    for kecamatan, a, b in segments:
+        middle = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        ci, cj = math.floor(middle[0] / cell), math.floor(middle[1] / cell)
+        nearby = {n for di in (-1, 0, 1) for dj in (-1, 0, 1) for n in grid.get((ci + di, cj + dj), ())}
+        if any(
+            segments[n][0] > kecamatan
+            and _distance_to_segment(middle, segments[n][1], segments[n][2]) <= cell
+            for n in nearby
+        ):
+            border.append((a, b))
+    return border
+
+
 @cache
 def map_geometry() -> MapGeometry:
     """The projected desa and kecamatan shapes (computed once per process)."""
@@ -93,23 +145,13 @@ def map_geometry() -> MapGeometry:
         )
 
     # The kecamatan outlines of the source are coarse: their borders are drawn from the desa edges
-    # instead.
-    edges: dict[str, Counter] = {}
-    for feature in desa_features:
-        counter = edges.setdefault(feature["properties"]["code"][:8], Counter())
-        for ring in _rings(feature["geometry"]):
-            for a, b in itertools.pairwise(ring):
-                counter[tuple(sorted((tuple(a), tuple(b))))] += 1
-    # Kept: edges shared with a desa of another kecamatan (an exact vertex match in the source);
-    # edges no other desa shares are left out, as unmatched interior ones would draw as stray lines.
-    seen_in = Counter(edge for counter in edges.values() for edge in counter)
-    border = set()
-    for counter in edges.values():
-        border.update(edge for edge, n in counter.items() if n == 1 and seen_in[edge] > 1)
-    parts = []
-    for a, b in sorted(border):
-        (x1, y1), (x2, y2) = project(*a), project(*b)
-        parts.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
+    # (tests/dashboard/test_coverage_map.py checks them against those outlines).
+    parts, end = [], None
+    for a, b in _kecamatan_border_segments(desa_features):  # in ring order: chained where they meet
+        if a != end:
+            parts.append("M{:.1f},{:.1f}".format(*project(*a)))
+        parts.append("L{:.1f},{:.1f}".format(*project(*b)))
+        end = b
     return MapGeometry(
         width=VIEW_WIDTH,
         height=height,

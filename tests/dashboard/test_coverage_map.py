@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 import re
 import zoneinfo
 
@@ -11,7 +13,15 @@ import pytest
 from django.conf import settings
 
 from dashboard.coverage_map import gap_band
-from regions.geometry import map_geometry
+from regions.geometry import (
+    DESA_GEOJSON,
+    KECAMATAN_GEOJSON,
+    _distance_to_segment,
+    _kecamatan_border_segments,
+    _load,
+    _rings,
+    map_geometry,
+)
 from regions.models import Desa, Kecamatan
 from registrations.coverage import coverage_recompute
 from registrations.eligibility import pemula_birth_range
@@ -172,3 +182,40 @@ def test_the_figures_add_up_from_kabupaten_to_the_residents(as_user, supervisor,
                 href = re.search(rf'href="([^"]+)" data-testid="residents-{measure}"', page).group(1)
                 listed = text(client.get(href.replace("&amp;", "&")))
                 assert listed.count('<td class="mono">') == gap, (desa_code, measure)
+
+
+def _near(point, segments, tolerance: float) -> bool:
+    return any(_distance_to_segment(point, a, b) <= tolerance for a, b in segments)
+
+
+def test_kecamatan_borders_follow_the_kecamatan_outlines_all_the_way(regions):
+    """Checked against the source's own (coarse) kecamatan outlines: every drawn border segment lies
+    near an outline shared by two kecamatan (no stray lines inside one), and every stretch of such a
+    shared outline has a drawn border nearby (no gaps where two desa rings do not share vertices)."""
+    desa_features, kecamatan_features = _load(DESA_GEOJSON), _load(KECAMATAN_GEOJSON)
+    drawn = _kecamatan_border_segments(desa_features)
+    outlines = {
+        f["properties"]["code"]: [
+            (tuple(a), tuple(b)) for ring in _rings(f["geometry"]) for a, b in itertools.pairwise(ring)
+        ]
+        for f in kecamatan_features
+    }
+    coarse = 0.004  # degrees (~450 m): how far the coarse outlines stray from the detailed desa
+    shared = []  # points along the outlines where another kecamatan's outline is near
+    for code, edges in outlines.items():
+        others = [edge for other, more in outlines.items() if other != code for edge in more]
+        for a, b in edges:
+            steps = max(1, int(math.dist(a, b) / 0.002))
+            for i in range(steps):
+                point = (a[0] + (b[0] - a[0]) * i / steps, a[1] + (b[1] - a[1]) * i / steps)
+                if _near(point, others, 0.001):  # another outline within ~110 m: a shared stretch
+                    shared.append(point)
+    assert len(shared) > 200
+    all_outlines = [edge for edges in outlines.values() for edge in edges]
+    midpoints = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in drawn]
+    stray = [m for m in midpoints if not _near(m, all_outlines, coarse)]
+    assert len(stray) <= len(midpoints) // 100, f"{len(stray)} border segments inside a kecamatan"
+    gaps = [p for p in shared if not _near(p, drawn, coarse)]
+    assert len(gaps) <= len(shared) // 100, (
+        f"{len(gaps)} of {len(shared)} points of shared outline without a border"
+    )
