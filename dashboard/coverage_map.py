@@ -1,12 +1,17 @@
 """The coverage map and the drill-down pages: figures of the latest coverage run joined to the
 desa/kecamatan shapes (regions.geometry), scoped to the user's kecamatan.
 
-Colours are classes of fixed gap bands (the share of the measure's residents not yet served), so
-the legend means the same thing for every measure and every day.
+Colours are classes of the gap (the share of the measure's residents not yet served), split at the
+quintiles of the desa the user sees, for the chosen measure: the point of the map is where to go
+first, and fixed bands painted the whole kabupaten one colour (recording gaps are all under 1%,
+IKD gaps all over 50%). The legend gives each class's range of actual figures; no gap has a class
+of its own, and the highest class is always the darkest colour.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,37 +40,55 @@ SHORT_LABELS = {
     "ikd": gettext_lazy("IKD"),
     "pemula": gettext_lazy("First-time voters"),
 }
-# Upper bounds (exclusive, in % of the measure's residents) of the gap bands g1..g5; g0 is no gap.
-BANDS = (5, 10, 25, 50)
+CLASSES = 5  # colour classes g1..g5 for a gap; g0 is no gap
 
 
-def gap_band(gap_pct: float | None) -> str:
-    """The colour class of a gap share: g0 (nothing left) … g5 (half or more left); `nodata`."""
-    if gap_pct is None:
-        return "nodata"
-    if gap_pct <= 0:
-        return "g0"
-    for index, upper in enumerate(BANDS, start=1):
-        if gap_pct < upper:
-            return f"g{index}"
-    return f"g{len(BANDS) + 1}"
+def _pct(value: float) -> str:
+    return number_format(value, decimal_pos=2 if value < 10 else 1)
 
 
-def legend() -> list[dict]:
-    bounds = [0, *BANDS]
-    items = [{"band": "g0", "label": _("no gap")}]
-    for index, lower in enumerate(bounds, start=1):
-        upper = BANDS[index - 1] if index <= len(BANDS) else None
-        if upper is None:
-            label = _("%(low)d%% or more") % {"low": lower}
-        elif lower == 0:
-            label = _("under %(high)d%%") % {"high": upper}
-        else:
-            label = _("%(low)d–%(high)d%%") % {"low": lower, "high": upper}
-        items.append({"band": f"g{index}", "label": label})
-    items.append({"band": "nodata", "label": _("no residents in this measure")})
-    items.append({"band": "out", "label": _("outside your kecamatan")})
-    return items
+@dataclass(frozen=True)
+class GapClasses:
+    """The classes of one measure's gaps: `ranges` are (lowest, highest) of each class in %."""
+
+    ranges: tuple[tuple[float, float], ...]
+
+    def band(self, gap_pct: float | None) -> str:
+        """g0 (nothing left) … g5 (the highest class); `nodata` without residents."""
+        if gap_pct is None:
+            return "nodata"
+        if gap_pct <= 0 or not self.ranges:
+            return "g0"
+        shift = CLASSES - len(self.ranges)  # fewer classes: the top one still darkest
+        for index, (_low, high) in enumerate(self.ranges, start=1):
+            if gap_pct <= high:
+                return f"g{index + shift}"
+        return f"g{CLASSES}"
+
+    def legend(self) -> list[dict]:
+        items = [{"band": "g0", "label": _("no gap")}]
+        for low, high in self.ranges:
+            label = f"{_pct(high)}%" if low == high else f"{_pct(low)}–{_pct(high)}%"
+            items.append({"band": self.band(high), "label": label})
+        items.append({"band": "nodata", "label": _("no residents in this measure")})
+        return items
+
+
+def gap_classes(gap_pcts: Iterable[float | None]) -> GapClasses:
+    """Up to five classes of the positive gaps, split at their quintiles (equal values stay in
+    one class)."""
+    values = sorted(p for p in gap_pcts if p is not None and p > 0)
+    ranges: list[tuple[float, float]] = []
+    start = 0
+    for k in range(1, CLASSES + 1):
+        end = max(start, math.ceil(k * len(values) / CLASSES) - 1)
+        if start >= len(values):
+            break
+        while end + 1 < len(values) and values[end + 1] == values[end]:
+            end += 1  # a value never straddles two classes
+        ranges.append((values[start], values[end]))
+        start = end + 1
+    return GapClasses(tuple(ranges))
 
 
 def measure_or_default(value: str | None) -> str:
@@ -103,16 +126,18 @@ def coverage_map(*, user, measure: str) -> dict:
     gaps = data["areas"]
     scope = kecamatan_scope(user)
     desa_parent = dict(Desa.objects.values_list("code", "kecamatan_id"))
+    visible = {code for code in geometry.desa if scope is None or desa_parent.get(code) in scope}
+    classes = gap_classes(gaps[code].gap_pct for code in visible if code in gaps)
     areas = []
     for code, shape in geometry.desa.items():
-        in_scope = scope is None or desa_parent.get(code) in scope
+        in_scope = code in visible
         gap = gaps.get(code) if in_scope else None
         areas.append(
             MapArea(
                 code=code,
                 name=shape.name,
                 d=shape.d,
-                band=gap_band(gap.gap_pct if gap else None) if in_scope else "out",
+                band=classes.band(gap.gap_pct if gap else None) if in_scope else "out",
                 tip=_tip(shape.name, gap, measure) if in_scope else shape.name,
                 in_scope=in_scope,
                 gap=gap,
@@ -130,22 +155,27 @@ def coverage_map(*, user, measure: str) -> dict:
         "kecamatan_borders": geometry.kecamatan_borders,
         "areas": areas,
         "kecamatan": kecamatan,
-        "legend": legend(),
+        "legend": classes.legend()
+        + ([{"band": "out", "label": _("outside your kecamatan")}] if scope else []),
         "run": data["run"],
         "scoped": scope is not None,
     }
 
 
 # --- Drill-down ---------------------------------------------------------------------------------
-def _rows(codes: list[str], names: dict[str, str], by_measure: dict[str, dict[str, AreaGap]]) -> list[dict]:
+def _rows(
+    codes: list[str],
+    names: dict[str, str],
+    by_measure: dict[str, dict[str, AreaGap]],
+    classes: dict[str, GapClasses],
+) -> list[dict]:
     rows = []
     for code in codes:
         row = {"code": code, "name": names.get(code, code), "measures": []}
         for measure in MEASURES:
             gap = by_measure[measure].get(code)
-            row["measures"].append(
-                {"key": measure, "gap": gap, "band": gap_band(gap.gap_pct if gap else None)}
-            )
+            band = classes[measure].band(gap.gap_pct if gap else None)
+            row["measures"].append({"key": measure, "gap": gap, "band": band})
         rows.append(row)
     return rows
 
@@ -180,8 +210,17 @@ def coverage_drilldown(*, user, code: str) -> dict:
         by_measure[measure] = data["areas"]
         run = data["run"]
     names = area_names(desa=level != Level.KABUPATEN)
-    own = _rows([code], names, by_measure)[0]
-    child_rows = _rows(children, names, by_measure)
+    # The colours compare the areas listed: the children; on a desa page, the desa of its kecamatan.
+    compared = (
+        set(children)
+        if children
+        else set(Desa.objects.filter(kecamatan_id=parent_chain[-1]).values_list("code", flat=True))
+    )
+    classes = {
+        m: gap_classes(gap.gap_pct for c, gap in by_measure[m].items() if c in compared) for m in MEASURES
+    }
+    own = _rows([code], names, by_measure, classes)[0]
+    child_rows = _rows(children, names, by_measure, classes)
     for row in child_rows:
         row["linked"] = child_level != Level.KECAMATAN or scope is None or row["code"] in scope
     return {

@@ -12,7 +12,7 @@ import zoneinfo
 import pytest
 from django.conf import settings
 
-from dashboard.coverage_map import gap_band
+from dashboard.coverage_map import gap_classes
 from regions.geometry import (
     DESA_GEOJSON,
     KECAMATAN_GEOJSON,
@@ -84,22 +84,23 @@ def test_the_geometry_has_every_desa_and_kecamatan_inside_the_view_box(regions):
         assert 0 <= shape.label_x <= geometry.width and 0 <= shape.label_y <= geometry.height
 
 
-@pytest.mark.parametrize(
-    ("pct", "band"),
-    [
-        (None, "nodata"),
-        (0, "g0"),
-        (0.1, "g1"),
-        (4.99, "g1"),
-        (5, "g2"),
-        (10, "g3"),
-        (25, "g4"),
-        (50, "g5"),
-        (100, "g5"),
-    ],
-)
-def test_gap_bands(pct, band):
-    assert gap_band(pct) == band
+def test_gap_classes_split_the_gaps_at_their_quintiles():
+    classes = gap_classes([None, 0, *range(10, 0, -1)])
+    assert classes.ranges == ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10))
+    assert [classes.band(p) for p in (None, 0, 1, 2, 3, 6, 8.5, 10, 40)] == [
+        "nodata", "g0", "g1", "g1", "g2", "g3", "g5", "g5", "g5",
+    ]  # fmt: skip
+    assert [item["label"] for item in classes.legend()][1:3] == ["1.00–2.00%", "3.00–4.00%"]
+
+
+def test_small_gaps_still_get_every_colour_and_equal_gaps_one_class():
+    recording = gap_classes([0.12, 0.18, 0.25, 0.31, 0.44, 0.52, 0.67, 0.7, 0.81, 0.95])
+    assert len(recording.ranges) == 5 and recording.band(0.12) == "g1" and recording.band(0.95) == "g5"
+    assert recording.legend()[1]["label"] == "0.12–0.18%"
+    equal = gap_classes([0.3] * 7 + [0.9])
+    assert equal.ranges == ((0.3, 0.3), (0.9, 0.9))
+    assert (equal.band(0.3), equal.band(0.9)) == ("g4", "g5")  # the highest class stays darkest
+    assert gap_classes([75.0]).band(75.0) == "g5" and gap_classes([]).band(0) == "g0"
 
 
 def test_the_map_colours_each_desa_by_the_chosen_measure(as_user, supervisor, world):
@@ -110,9 +111,10 @@ def test_the_map_colours_each_desa_by_the_chosen_measure(as_user, supervisor, wo
     assert path_class(recording, KALIWUNGU_B) == "g0"  # all recorded
     assert "Kaliwungu" in recording and 'class="legend"' in recording
     printing = text(client.get("/dashboard/map/?measure=printing"))
-    assert path_class(printing, KALIWUNGU_B) == "g5"  # 2 of 4 without a card: 50%
+    # Classes compare the desa with a gap: 50% (B) is the lowest of three printing gaps.
+    assert (path_class(printing, KALIWUNGU_B), path_class(printing, KALIWUNGU_A)) == ("g3", "g5")
     ikd = text(client.get("/dashboard/map/?measure=ikd"))
-    assert path_class(ikd, KALIWUNGU_B) == "g5"  # 3 of 4
+    assert path_class(ikd, KALIWUNGU_B) == "g4"  # 3 of 4, below the others' 100%
     assert re.search(r"3 of 4 not yet served \(75[.,]0%\)", ikd)
     pemula = text(client.get("/dashboard/map/?measure=pemula"))
     assert path_class(pemula, world["jati"].code) == "g5"
