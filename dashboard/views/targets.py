@@ -22,7 +22,12 @@ from registrations.selectors import can_see_full_personal_data
 def targets(request):
     """Where to send the next jemput-bola team: desa and schools by unrecorded residents."""
     scope = kecamatan_scope(request.user)
-    form = TargetsFilterForm(request.GET or None, scope=scope)
+    params = None
+    if request.GET:
+        params = request.GET.copy()  # a filter left out shows its default, not the first choice
+        for name in ("limit", "measure"):
+            params.setdefault(name, str(TargetsFilterForm.base_fields[name].initial))
+    form = TargetsFilterForm(params, scope=scope)
     kecamatan, limit, measure, until = None, 20, "recording", None
     if form.is_valid():
         kecamatan = form.cleaned_data["kecamatan"].code if form.cleaned_data["kecamatan"] else None

@@ -224,3 +224,10 @@ def test_students_turning_16_and_17_are_counted_per_school_and_not_before_the_re
     assert school_turning(today + dt.timedelta(days=4)) == ["0", "0"]
     assert school_turning(today + dt.timedelta(days=5)) == ["1", "1"]
     assert school_turning(today - dt.timedelta(days=400)) == ["0", "0"]  # a past date: nobody turns
+
+
+def test_a_filter_left_out_shows_its_default(client, supervisor, population):
+    client.force_login(supervisor)
+    page = client.get("/dashboard/targets/", {"measure": "ikd"}).content.decode()
+    assert re.search(r'<option value="20" selected>', page)
+    assert len(rows_of(page, "desa-heading")) <= 20
