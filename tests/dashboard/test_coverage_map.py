@@ -11,6 +11,7 @@ import zoneinfo
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from dashboard.coverage_map import gap_classes
 from regions.geometry import (
@@ -90,13 +91,15 @@ def test_gap_classes_split_the_gaps_at_their_quintiles():
     assert [classes.band(p) for p in (None, 0, 1, 2, 3, 6, 8.5, 10, 40)] == [
         "nodata", "g0", "g1", "g1", "g2", "g3", "g5", "g5", "g5",
     ]  # fmt: skip
-    assert [item["label"] for item in classes.legend()][1:3] == ["1.00–2.00%", "3.00–4.00%"]
+    with translation.override("id"):  # Indonesian first: a decimal comma
+        assert [item["label"] for item in classes.legend()][1:3] == ["1,00–2,00%", "3,00–4,00%"]
 
 
 def test_small_gaps_still_get_every_colour_and_equal_gaps_one_class():
     recording = gap_classes([0.12, 0.18, 0.25, 0.31, 0.44, 0.52, 0.67, 0.7, 0.81, 0.95])
     assert len(recording.ranges) == 5 and recording.band(0.12) == "g1" and recording.band(0.95) == "g5"
-    assert recording.legend()[1]["label"] == "0.12–0.18%"
+    with translation.override("en"):
+        assert recording.legend()[1]["label"] == "0.12–0.18%"
     equal = gap_classes([0.3] * 7 + [0.9])
     assert equal.ranges == ((0.3, 0.3), (0.9, 0.9))
     assert (equal.band(0.3), equal.band(0.9)) == ("g4", "g5")  # the highest class stays darkest
