@@ -226,7 +226,7 @@ class ScanForm(forms.Form):
     code = forms.CharField(
         max_length=64,
         label=gettext_lazy("Booking code"),
-        help_text=gettext_lazy("Type the code or scan the QR code of the booking."),
+        help_text=gettext_lazy("Type the code or scan the QR code of the booking or of a queue ticket."),
         widget=forms.TextInput(
             attrs={
                 "autofocus": True,

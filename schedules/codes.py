@@ -30,6 +30,20 @@ def normalize_code(raw: str) -> str | None:
     return value if _CODE_RE.match(value) else None
 
 
+# A walk-in's ticket has no booking code: its QR holds the session and the number ("S12-007").
+_WALK_IN_QR_RE = re.compile(r"^S([0-9]{1,9})-([0-9]{1,5})$")
+
+
+def walk_in_qr_text(session_id: int, number: int) -> str:
+    return f"S{session_id}-{number:03d}"
+
+
+def walk_in_qr_parse(raw: str) -> tuple[int, int] | None:
+    """(session id, queue number) of a walk-in ticket's QR text, or None for anything else."""
+    match = _WALK_IN_QR_RE.match(raw.strip().upper())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def new_manage_token() -> str:
     return secrets.token_urlsafe(24)
 

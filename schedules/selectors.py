@@ -177,6 +177,10 @@ def session_ticket(session: OutreachSession, ticket_id: int) -> QueueTicket | No
     return QueueTicket.objects.filter(session=session, pk=ticket_id).select_related("appointment").first()
 
 
+def session_ticket_by_number(session: OutreachSession, number: int) -> QueueTicket | None:
+    return QueueTicket.objects.filter(session=session, number=number).select_related("citizen").first()
+
+
 def session_tickets_latest(session: OutreachSession, limit: int) -> list[QueueTicket]:
     """The session's latest tickets, newest first (the desk's list)."""
     tickets = QueueTicket.objects.filter(session=session).select_related("citizen", "service_request")

@@ -24,7 +24,7 @@ from dashboard.views.sessions import session_get
 from registrations.selectors import can_see_full_personal_data, resident_living, residents_find
 from registrations.services.service_requests import service_request_eligibility_error
 from schedules import selectors, services
-from schedules.codes import normalize_code
+from schedules.codes import normalize_code, walk_in_qr_parse, walk_in_qr_text
 from schedules.exceptions import IdentityMismatchError
 from schedules.models import Appointment, OutreachSession, QueueTicket, Service
 
@@ -191,6 +191,10 @@ def _register_walk_in(request, session, *, citizen, service, reason):
 
 
 def _lookup(request, session: OutreachSession, raw: str) -> dict:
+    # A walk-in ticket's QR first; a booking code that happens to read like one still works.
+    walk_in = walk_in_qr_parse(raw)
+    if walk_in is not None and (found := _lookup_walk_in(session, raw, *walk_in)) is not None:
+        return found
     code = normalize_code(raw)
     appointment = selectors.appointment_for_staff(request.user, code) if code else None
     if appointment is None or appointment.slot.session_id != session.pk:
@@ -198,6 +202,8 @@ def _lookup(request, session: OutreachSession, raw: str) -> dict:
         if elsewhere is not None:
             # The citizen shows the code here: the desk sees the name and where it was booked, no NIK.
             return {"code": elsewhere.code, "elsewhere": elsewhere, "booked_session": elsewhere.slot.session}
+        if walk_in is not None:
+            return {"code": raw, "error": _("No ticket with this number at this session.")}
         return {"code": raw, "error": _("No booking with this code at this session.")}
     service_request = appointment.service_request
     return {
@@ -311,12 +317,20 @@ def _at_the_desks(session: OutreachSession) -> list[dict]:
     ]
 
 
+def _lookup_walk_in(session: OutreachSession, raw: str, session_id: int, number: int) -> dict | None:
+    """A walk-in's ticket scanned at the desk: where the visit stands (status, desk, services)."""
+    ticket = selectors.session_ticket_by_number(session, number) if session_id == session.pk else None
+    if ticket is None:
+        return None
+    return {"code": raw, "ticket": ticket, "ticket_services": selectors.visit_service_labels(ticket)}
+
+
 def ticket_qr_text(ticket: QueueTicket) -> str:
     """What the ticket's QR holds: the booking code (the desk's scanner looks it up), or for a
     walk-in the session and number ("S12-007")."""
     if ticket.appointment_id is not None:
         return ticket.appointment.code
-    return f"S{ticket.session_id}-{ticket.number:03d}"
+    return walk_in_qr_text(ticket.session_id, ticket.number)
 
 
 @roles_required(DESK_STAFF)

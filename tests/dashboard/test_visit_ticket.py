@@ -98,3 +98,22 @@ def test_registering_a_walk_in_offers_its_ticket_to_print_in_one_click(as_user, 
     assert (
         as_user(field_staff).get(f"/dashboard/sessions/{session.pk}/check-in/?issued=x%00").status_code == 200
     )
+
+
+def test_a_walk_in_ticket_scanned_at_the_desk_shows_where_the_visit_stands(as_user, field_staff, session):
+    voter = citizen_aged(17, on=timezone.localdate(), days_after_birthday=5, full_name="Pemilih Pemula")
+    ticket = walk_in_register(session=session, citizen=voter, actor=field_staff)
+    client = as_user(field_staff)
+    desk = f"/dashboard/sessions/{session.pk}/check-in/"
+
+    page = client.get(desk, {"code": f"s{session.pk}-001 "}).content.decode()  # as a scanner types it
+
+    found = re.search(r'data-testid="ticket-found">(.*?)</p>', page, flags=re.S).group(1)
+    assert ">001<" in found and "Pemilih Pemula" in found
+    assert re.search(r'data-testid="ticket-status">waiting<', page)
+    assert "Recording → Printing → IKD activation" in page
+    assert f"/visits/{ticket.pk}/ticket/?print=1" in page
+    other = OutreachSessionFactory(date=timezone.localdate(), kecamatan="33.19.01")
+    for wrong in (f"S{other.pk}-001", f"S{session.pk}-002"):  # another session's ticket, no such number
+        page = client.get(desk, {"code": wrong}).content.decode()
+        assert "ticket-found" not in page and "No ticket with this number at this session." in page
