@@ -26,5 +26,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/queue/state/", views.queue_state, name="queue-state"),
     path("sessions/<int:session_id>/waitlist/", views.waitlist_join, name="waitlist-join"),
     path("waitlist/<int:entry_id>/<str:token>/", views.waitlist_offer, name="waitlist-offer"),
+    # The signed value before `leave/`: the log masking hides the segment after the entry id.
+    path("waitlist/<int:entry_id>/<str:token>/leave/", views.waitlist_leave, name="waitlist-leave"),
     path("waitlist/<int:entry_id>/", views.waitlist_offer, name="waitlist-offer-query"),
 ]

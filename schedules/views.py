@@ -608,10 +608,36 @@ def waitlist_join(request, session_id: int):
         "form": form,
         "entry": entry,
         "position": waitlist_position(entry) if entry is not None else None,
+        "leave_url": services.waitlist_leave_path(entry) if entry is not None else None,
         "is_full": session_is_full(session, service=None, now=timezone.now()),
         "hold_minutes": settings.SCHEDULES_WAITLIST_OFFER_MINUTES,
     }
     return render(request, "schedules/waitlist_join.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_leave(request, entry_id: int, token: str):
+    """Leave the waiting list (the link shown on joining): GET asks, POST leaves; a place already
+    offered goes to the next in line."""
+    entry = services.waitlist_entry_by_leave_token(entry_id, token)
+    if entry is None:
+        raise Http404
+    left = None
+    if request.method == "POST":
+        allowed, wait = form_post_allowed(request)
+        if not allowed:
+            return _too_many(request, wait)
+        left = services.waitlist_leave(entry=entry)
+        entry.refresh_from_db()
+    context = {
+        "entry": entry,
+        "session": entry.session,
+        "left": left,
+        "live": entry.status in entry.LIVE,
+        "position": waitlist_position(entry) if entry.status == entry.Status.WAITING else None,
+    }
+    return render(request, "schedules/waitlist_leave.html", context)
 
 
 def _offer_or_404(entry_id: int, token: str):

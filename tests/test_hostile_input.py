@@ -235,6 +235,7 @@ def endpoints(world) -> list[Endpoint]:
         Endpoint("waiting list offer", "GET", "/waitlist/{}/", "path"),
         Endpoint("waiting list offer token", "GET", "/waitlist/1/", "query", ["token"]),
         Endpoint("waiting list offer link", "GET", "/waitlist/1/{}/", "path"),
+        Endpoint("waiting list leave link", "GET", "/waitlist/1/{}/leave/", "path"),
         Endpoint("manage page", "GET", f"/appointments/{code}/", "query", ["token"]),
         Endpoint("manage page code", "GET", "/appointments/{}/", "path"),
         Endpoint("calendar file", "GET", f"/appointments/{code}/calendar.ics", "query", ["token"]),

@@ -46,8 +46,11 @@ from schedules.services.sessions import (
     session_update,
     slot_remove,
 )
+from schedules.services.waiting_list import entry_by_leave_token as waitlist_entry_by_leave_token
+from schedules.services.waiting_list import leave_path as waitlist_leave_path
 from schedules.services.waiting_list import (
     waitlist_join,
+    waitlist_leave,
     waitlist_offer_accept,
     waitlist_offer_decline,
     waitlist_offer_send,
@@ -87,7 +90,10 @@ __all__ = [
     "visit_advance",
     "visit_complete_current",
     "visit_services_plan",
+    "waitlist_entry_by_leave_token",
     "waitlist_join",
+    "waitlist_leave",
+    "waitlist_leave_path",
     "waitlist_offer_accept",
     "waitlist_offer_decline",
     "waitlist_offer_send",

@@ -52,6 +52,7 @@ from schedules.services.events import event_log
 
 OFFER_TASK = "schedules.tasks.waitlist_send_offer"
 OFFER_SALT = "schedules.waitlist-offer"
+LEAVE_SALT = "schedules.waitlist-leave"
 # An offer shorter than this is not worth sending (the slot's cut-off is too close).
 MIN_OFFER = dt.timedelta(minutes=10)
 
@@ -391,6 +392,42 @@ def waitlist_offer_decline(*, entry: WaitlistEntry, now: dt.datetime | None = No
         if released:
             waitlist_nudge(entry.session_id)
     return released
+
+
+# --- Leaving -------------------------------------------------------------------------------------
+def leave_link_value(entry: WaitlistEntry) -> str:
+    return signing.dumps([entry.pk, entry.created_at.isoformat()], salt=LEAVE_SALT)
+
+
+def leave_path(entry: WaitlistEntry) -> str:
+    # Like the offer link: the signed value is a path segment (masked in every log).
+    return reverse("schedules:waitlist-leave", args=[entry.pk, leave_link_value(entry)])
+
+
+def entry_by_leave_token(entry_id: int, token: str | None) -> WaitlistEntry | None:
+    """The entry if `token` is its leave link (signed and bound to that entry)."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        payload = signing.loads(token, salt=LEAVE_SALT)
+    except signing.BadSignature:
+        return None
+    entry = WaitlistEntry.objects.select_related("session__kecamatan").filter(pk=entry_id).first()
+    if entry is None or payload != [entry.pk, entry.created_at.isoformat()]:
+        return None
+    return entry
+
+
+def waitlist_leave(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> bool:
+    """Leave the waiting list: a waiting entry ends; a live offer is given back, to the next in line.
+    False when the entry had already ended (booked, expired, left)."""
+    now = now or timezone.now()
+    left = WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).update(
+        status=WaitlistEntry.Status.LEFT, closed_at=now
+    )
+    if left:
+        return True
+    return waitlist_offer_decline(entry=entry, now=now)
 
 
 def waitlist_entries_purge(now: dt.datetime) -> int:

@@ -112,7 +112,7 @@ def _waitlist_offer(today: dt.date) -> dict:
     """A one-place session: booked, a resident waiting, the booking cancelled: the place is offered."""
     from schedules.models import WaitlistEntry
     from schedules.services import appointment_book, appointment_cancel, waitlist_join, waitlist_sweep
-    from schedules.services.waiting_list import offer_link_value, offer_path
+    from schedules.services.waiting_list import leave_path, offer_link_value, offer_path
     from tests.factories import OutreachSessionFactory, citizen_aged
 
     day = today + dt.timedelta(days=5)
@@ -136,6 +136,7 @@ def _waitlist_offer(today: dt.date) -> dict:
         "offer": offer_path(entry),
         "entry": entry.pk,
         "token": offer_link_value(entry),
+        "leave": leave_path(entry),
     }
 
 

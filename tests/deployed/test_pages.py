@@ -148,6 +148,7 @@ def pages(seed: dict) -> tuple[list[Page], list[str]]:
         "schedules:queue-state": [reverse("schedules:queue-state", args=[seed["queue_session"]])],
         "schedules:waitlist-join": [reverse("schedules:waitlist-join", args=[seed["waitlist"]["session"]])],
         "schedules:waitlist-offer": [seed["waitlist"]["offer"]],
+        "schedules:waitlist-leave": [seed["waitlist"]["leave"]],
         # Links of the older form (`?token=`): the browser follows their redirect to the page.
         "schedules:confirmation-query": [
             f"{reverse('schedules:confirmation-query', args=[booking['code']])}?token={booking['token']}"

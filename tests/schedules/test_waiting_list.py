@@ -18,6 +18,7 @@ from schedules.services import (
     appointment_book,
     appointment_cancel,
     waitlist_join,
+    waitlist_leave,
     waitlist_offer_accept,
     waitlist_offer_decline,
     waitlist_sweep,
@@ -223,3 +224,54 @@ def test_who_booked_elsewhere_meanwhile_is_passed_over(
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == "left" and second.status == "offered"
+
+
+def test_the_join_page_gives_a_link_to_leave_the_list_which_passes_any_offer_on(
+    client, session, full, day, django_capture_on_commit_callbacks
+):
+    citizen = citizen_aged(20, on=day)
+    data = {
+        "nik": citizen.nik,
+        "kk": citizen.kk,
+        "service": "recording",
+        "reason": "new",
+        "phone": "0812000001",
+    }
+    joined = client.post(f"/sessions/{session.pk}/waitlist/", data).content.decode()
+    leave = re.search(r'href="(/waitlist/(\d+)/([^/"]+)/leave/)" data-testid="waitlist-leave-link"', joined)
+    entry = WaitlistEntry.objects.get(pk=int(leave.group(2)))
+    second = _join(session, citizen_aged(21, on=day))
+    page = client.get(leave.group(1)).content.decode()
+    assert "nomor 1." in page and 'data-testid="waitlist-leave"' in page  # Indonesian first
+    # The link is bound to its entry: another entry, a changed value or an offer's link open nothing.
+    assert client.get(f"/waitlist/{second.pk}/{leave.group(3)}/leave/").status_code == 404
+    assert client.get(f"/waitlist/{entry.pk}/x{leave.group(3)}/leave/").status_code == 404
+    # Leaving while a place is offered gives the place to the next in line.
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(appointment=full[0])
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    assert (
+        client.get(
+            f"/waitlist/{entry.pk}/{offer_path(entry).rstrip('/').rsplit('/', 1)[1]}/leave/"
+        ).status_code
+        == 404
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        left = client.post(leave.group(1)).content.decode()
+    assert 'data-testid="waitlist-left"' in left
+    entry.refresh_from_db()
+    second.refresh_from_db()
+    assert entry.status == "left" and second.status == "offered"
+    assert second.offered_slot.booked == 1  # the held place moved, never counted twice
+    again = client.post(leave.group(1)).content.decode()
+    assert 'data-testid="waitlist-ended"' in again
+
+
+def test_leaving_while_waiting_ends_the_entry_once(session, full, day):
+    entry = _join(session, citizen_aged(20, on=day))
+    assert waitlist_leave(entry=entry)
+    entry.refresh_from_db()
+    assert entry.status == "left" and entry.closed_at is not None
+    assert not waitlist_leave(entry=entry)
+    assert _join(session, citizen_aged(20, on=day)).pk != entry.pk  # may join again later
